@@ -1,0 +1,47 @@
+//! End-to-end benchmarks of Microlith, run side by side in one process so
+//! their ratios are meaningful on a noisy machine.
+//!
+//! Run with: `cargo run --release -p microlith-bench -- all`
+//! (or one of `hot`, `spread`, `edge`, `cold`, `raw`; `--help` for knobs).
+//!
+//! * `edge`   — a bare axum handler with an in-memory counter: the HTTP ceiling.
+//! * `hot`    — one hot actor, durable `incr` over HTTP, N connections.
+//! * `spread` — durable `incr` spread over 1,000 actors over HTTP.
+//! * `cold`   — activation of a stored, passivated actor (no HTTP).
+//! * `raw`    — turn rate through `Runtime::call` without HTTP.
+//!
+//! The server runs in this process on 127.0.0.1, with the embedded (redb)
+//! store in a temp directory; load comes from keep-alive HTTP/1.1
+//! connections (hyper) on the same machine.
+
+mod load;
+mod scenarios;
+
+use clap::Parser;
+
+/// Benchmark selection and knobs.
+#[derive(Debug, Parser)]
+#[command(name = "microlith-bench")]
+pub struct Opts {
+    /// Which benchmark: all, edge, hot, spread, cold, raw.
+    #[arg(default_value = "all")]
+    pub which: String,
+    /// Seconds each load phase runs.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Concurrent HTTP connections (or tasks for `raw`).
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Actors for `spread` and `cold`.
+    #[arg(long, default_value_t = 1000)]
+    pub actors: usize,
+    /// Repetitions of each load phase; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let opts = Opts::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(scenarios::run(opts))
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests of the `microlith` binary: real processes, real
+//! sockets, real crashes (SIGKILL) and restarts.
+
+mod support;
+
+mod commands;
+mod crash;

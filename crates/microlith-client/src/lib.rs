@@ -1,0 +1,132 @@
+//! A Rust client for the Microlith HTTP API (`microlith_protocol::v1`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), microlith_client::ClientError> {
+//! let client = microlith_client::Client::new("http://127.0.0.1:7070", None)?;
+//! let reply: serde_json::Value = client.call_json("counter", "demo", "incr", &serde_json::json!({})).await?;
+//! # Ok(()) }
+//! ```
+
+use microlith_protocol::v1::{ClassList, DeployResponse, ErrorBody, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server answered with an error.
+    #[error("{code:?} (HTTP {status}): {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Stable error code.
+        code: ErrorCode,
+        /// Message.
+        message: String,
+    },
+    /// The request did not complete.
+    #[error("request failed: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The server's answer could not be decoded.
+    #[error("unexpected response: {0}")]
+    Decode(String),
+    /// The base URL is invalid.
+    #[error("invalid server URL {0:?}")]
+    Url(String),
+}
+
+/// A client of one server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:7070`),
+    /// sending `token` as the admin bearer token when given.
+    pub fn new(base: &str, token: Option<String>) -> Result<Self, ClientError> {
+        let base = base.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Url(base));
+        }
+        Ok(Self { http: reqwest::Client::new(), base, token })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn check(resp: reqwest::Response) -> Result<bytes::Bytes, ClientError> {
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        match serde_json::from_slice::<ErrorBody>(&body) {
+            Ok(e) => Err(ClientError::Api { status, code: e.error.code, message: e.error.message }),
+            Err(_) => Err(ClientError::Decode(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)))),
+        }
+    }
+
+    /// Sends raw JSON bytes to `class/key`'s `method`; returns the raw reply.
+    pub async fn call_raw(
+        &self,
+        class: &str,
+        key: &str,
+        method: &str,
+        payload: Vec<u8>,
+    ) -> Result<bytes::Bytes, ClientError> {
+        let url = self.url(&format!("/v1/actors/{}/{}/{}", enc(class), enc(key), enc(method)));
+        let resp = self.http.post(url).header("content-type", "application/json").body(payload).send().await?;
+        Self::check(resp).await
+    }
+
+    /// Sends `payload` as JSON and decodes the JSON reply.
+    pub async fn call_json<P: Serialize, R: DeserializeOwned>(
+        &self,
+        class: &str,
+        key: &str,
+        method: &str,
+        payload: &P,
+    ) -> Result<R, ClientError> {
+        let body = serde_json::to_vec(payload).map_err(|e| ClientError::Decode(e.to_string()))?;
+        let reply = self.call_raw(class, key, method, body).await?;
+        serde_json::from_slice(&reply).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Deploys `component` as the new version of `class`.
+    pub async fn deploy(&self, class: &str, component: Vec<u8>) -> Result<DeployResponse, ClientError> {
+        let req = self.http.put(self.url(&format!("/v1/classes/{}", enc(class)))).body(component);
+        let body = Self::check(self.auth(req).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Lists deployed classes.
+    pub async fn classes(&self) -> Result<ClassList, ClientError> {
+        let body = Self::check(self.auth(self.http.get(self.url("/v1/classes"))).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+/// Percent-encodes one path segment.
+fn enc(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,214 @@
+//! Version 1 of the HTTP API.
+//!
+//! Routes:
+//! * `POST /v1/actors/{class}/{key}/{method}` — body is the payload (JSON
+//!   unless `Content-Type` says otherwise); the reply body is the actor's reply.
+//! * `PUT /v1/classes/{class}` — body is a component; replies [`DeployResponse`].
+//! * `GET /v1/classes` — [`ClassList`].
+//! * `GET /v1/classes/{class}/actors` — [`ActorList`].
+//! * `GET /v1/actors/{class}/{key}/state` — [`StateDump`].
+//! * `GET /healthz` — [`Health`].
+//!
+//! Every error is an [`ErrorBody`] with a stable [`ErrorCode`].
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. New codes may be added; existing
+/// ones never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No class of that name is deployed.
+    UnknownClass,
+    /// The actor does not know the method.
+    UnknownMethod,
+    /// A class name, actor key or version id is malformed.
+    InvalidName,
+    /// The request body is not valid JSON.
+    InvalidJson,
+    /// The actor rejected the payload.
+    BadRequest,
+    /// The payload (or a reply) is larger than allowed.
+    PayloadTooLarge,
+    /// The uploaded component is not a valid actor component.
+    InvalidComponent,
+    /// The actor returned an error; its state is unchanged.
+    GuestError,
+    /// The actor crashed; its state is unchanged.
+    GuestTrap,
+    /// The turn ran past its deadline; its state is unchanged.
+    DeadlineExceeded,
+    /// The actor ran out of its memory allowance; its state is unchanged.
+    MemoryLimitExceeded,
+    /// A queue is full; retry later.
+    Overloaded,
+    /// The turn's writes could not be made durable.
+    CommitFailed,
+    /// The server is shutting down.
+    ShuttingDown,
+    /// Missing or wrong credentials.
+    Unauthorized,
+    /// No such route or resource.
+    NotFound,
+    /// Unexpected server failure.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::UnknownClass | Self::UnknownMethod | Self::NotFound => 404,
+            Self::InvalidName | Self::InvalidJson | Self::BadRequest | Self::InvalidComponent => 400,
+            Self::PayloadTooLarge => 413,
+            Self::GuestError => 422,
+            Self::GuestTrap | Self::Internal | Self::MemoryLimitExceeded => 500,
+            Self::DeadlineExceeded => 504,
+            Self::Overloaded | Self::CommitFailed | Self::ShuttingDown => 503,
+            Self::Unauthorized => 401,
+        }
+    }
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownClass => "unknown_class",
+            Self::UnknownMethod => "unknown_method",
+            Self::InvalidName => "invalid_name",
+            Self::InvalidJson => "invalid_json",
+            Self::BadRequest => "bad_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::InvalidComponent => "invalid_component",
+            Self::GuestError => "guest_error",
+            Self::GuestTrap => "guest_trap",
+            Self::DeadlineExceeded => "deadline_exceeded",
+            Self::MemoryLimitExceeded => "memory_limit_exceeded",
+            Self::Overloaded => "overloaded",
+            Self::CommitFailed => "commit_failed",
+            Self::ShuttingDown => "shutting_down",
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error's code and human-readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// Builds an error body.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { error: ErrorDetail { code, message: message.into() } }
+    }
+}
+
+/// Reply to a deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployResponse {
+    /// The class.
+    pub class: String,
+    /// The version id (sha256 of the component, hex).
+    pub version: String,
+    /// Whether the version was new.
+    pub created: bool,
+    /// Whether the compiled artifact came from the cache.
+    pub from_cache: bool,
+    /// Milliseconds spent compiling or loading.
+    pub compile_ms: u64,
+}
+
+/// A deployed version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    /// Version id (hex sha256).
+    pub id: String,
+    /// Deploy time, ms since the Unix epoch.
+    pub deployed_at_ms: u64,
+    /// Component size in bytes.
+    pub size: u64,
+}
+
+/// A deployed class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassInfo {
+    /// Class name.
+    pub name: String,
+    /// Current version id.
+    pub current: String,
+    /// All versions, oldest first.
+    pub versions: Vec<VersionInfo>,
+}
+
+/// Reply to `GET /v1/classes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassList {
+    /// The classes.
+    pub classes: Vec<ClassInfo>,
+}
+
+/// Reply to `GET /v1/classes/{class}/actors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorList {
+    /// Keys of actors with stored state, in order.
+    pub actors: Vec<String>,
+}
+
+/// One state entry, for inspection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateEntry {
+    /// The key.
+    pub key: String,
+    /// The value as UTF-8 (lossy).
+    pub value: String,
+    /// The value's length in bytes.
+    pub bytes: usize,
+}
+
+/// Reply to `GET /v1/actors/{class}/{key}/state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateDump {
+    /// The entries, in key order.
+    pub entries: Vec<StateEntry>,
+}
+
+/// Reply to `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"`.
+    pub status: String,
+    /// Deployed classes.
+    pub classes: usize,
+    /// Active actors.
+    pub active_actors: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_serialize_as_their_wire_names() {
+        for code in [ErrorCode::UnknownClass, ErrorCode::PayloadTooLarge, ErrorCode::MemoryLimitExceeded] {
+            let json = serde_json::to_string(&code).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+        let body = ErrorBody::new(ErrorCode::Overloaded, "busy");
+        let json = serde_json::to_value(&body).expect("serialize");
+        assert_eq!(json, serde_json::json!({"error": {"code": "overloaded", "message": "busy"}}));
+    }
+}

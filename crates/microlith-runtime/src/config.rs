@@ -1,0 +1,78 @@
+//! Runtime limits and tunables.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How the runtime runs actors. Library users build it directly; the server
+/// fills it from its own config.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Where compiled components are cached; `None` disables the disk cache.
+    pub artifact_dir: Option<PathBuf>,
+    /// Most actors active (instantiated) at once. Beyond it the least
+    /// recently used idle actors are passivated. The cap is soft: an actor
+    /// that is busy finishes its queue first.
+    pub max_active_actors: usize,
+    /// An actor with no message for this long is passivated.
+    pub idle_timeout: Duration,
+    /// Messages that may wait in one actor's mailbox; more are refused with
+    /// an overloaded error.
+    pub mailbox_capacity: usize,
+    /// Wall-clock budget of one turn's guest execution.
+    pub turn_deadline: Duration,
+    /// Most linear memory one actor instance may use, in bytes.
+    pub memory_limit: u64,
+    /// Limits on state operations and messages.
+    pub limits: StateLimits,
+    /// Turns of one actor whose commits may be in flight before the actor
+    /// waits for the oldest to become durable.
+    pub max_pipelined_commits: usize,
+    /// Largest component accepted by a deploy, in bytes.
+    pub max_component_size: usize,
+}
+
+/// Size limits enforced on guests and callers.
+#[derive(Debug, Clone)]
+pub struct StateLimits {
+    /// Longest state key, in bytes.
+    pub max_key_len: usize,
+    /// Longest state value, in bytes.
+    pub max_value_len: usize,
+    /// Most bytes (keys plus values) one turn may write.
+    pub max_turn_write_bytes: u64,
+    /// Largest request payload, in bytes.
+    pub max_payload_len: usize,
+    /// Largest reply, in bytes.
+    pub max_reply_len: usize,
+    /// Bytes of state an actor keeps cached in memory between turns.
+    pub max_cache_bytes: usize,
+}
+
+impl Default for StateLimits {
+    fn default() -> Self {
+        Self {
+            max_key_len: 1024,
+            max_value_len: 1 << 20,
+            max_turn_write_bytes: 8 << 20,
+            max_payload_len: 1 << 20,
+            max_reply_len: 8 << 20,
+            max_cache_bytes: 4 << 20,
+        }
+    }
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            artifact_dir: None,
+            max_active_actors: 10_000,
+            idle_timeout: Duration::from_secs(60),
+            mailbox_capacity: 1024,
+            turn_deadline: Duration::from_secs(5),
+            memory_limit: 64 << 20,
+            limits: StateLimits::default(),
+            max_pipelined_commits: 256,
+            max_component_size: 64 << 20,
+        }
+    }
+}

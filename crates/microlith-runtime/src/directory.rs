@@ -1,0 +1,146 @@
+//! The directory of active actors: at most one activation per actor id.
+//!
+//! Invariant: every send into an actor's mailbox and every removal of an
+//! actor from the directory happen under the directory lock. An activation
+//! removes itself only when its mailbox is empty (checked under the lock), so
+//! no message is ever left in a mailbox nobody reads, and a new activation
+//! for the same id can only start after the old one is gone.
+//!
+//! The directory is an LRU list. When it holds more than `max_active` actors,
+//! the least recently used ones are asked to passivate; one that is busy
+//! finishes its queue first, so the cap is soft.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use lru::LruCache;
+use microlith_core::ActorId;
+use tokio::sync::{Notify, mpsc};
+
+use crate::actor::Envelope;
+use crate::error::CallError;
+
+/// Signals shared between the directory and one activation.
+#[derive(Default)]
+pub(crate) struct ActorShared {
+    /// Set when the directory wants the actor to passivate; cleared when a
+    /// new message arrives for it.
+    pub stop: AtomicBool,
+    pub wake: Notify,
+}
+
+struct Handle {
+    tx: mpsc::Sender<Envelope>,
+    shared: Arc<ActorShared>,
+}
+
+struct Inner {
+    actors: LruCache<ActorId, Handle>,
+    closed: bool,
+}
+
+/// Active actors.
+pub(crate) struct Directory {
+    // Held only for non-blocking map operations and `try_send`; never across
+    // an await: std Mutex.
+    inner: Mutex<Inner>,
+    max_active: usize,
+    mailbox_capacity: usize,
+}
+
+/// What the caller must do after a dispatch.
+pub(crate) enum Dispatched {
+    /// The message is in an existing actor's mailbox.
+    Queued,
+    /// A new activation must be started with this receiver.
+    Spawn(Arc<ActorShared>, mpsc::Receiver<Envelope>),
+}
+
+impl Directory {
+    pub fn new(max_active: usize, mailbox_capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new(Inner { actors: LruCache::unbounded(), closed: false }),
+            max_active: max_active.max(1),
+            mailbox_capacity: mailbox_capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, CallError> {
+        self.inner.lock().map_err(|_| CallError::Internal("directory lock poisoned".into()))
+    }
+
+    /// Puts `env` into `actor`'s mailbox, creating the activation if needed.
+    pub fn dispatch(&self, actor: &ActorId, env: Envelope) -> Result<Dispatched, CallError> {
+        let mut inner = self.lock()?;
+        if inner.closed {
+            return Err(CallError::ShuttingDown);
+        }
+        if let Some(h) = inner.actors.get(actor) {
+            h.shared.stop.store(false, Ordering::Release);
+            return match h.tx.try_send(env) {
+                Ok(()) => Ok(Dispatched::Queued),
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    Err(CallError::Overloaded(format!("the mailbox of {actor} is full")))
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    Err(CallError::Internal(format!("the activation of {actor} is gone")))
+                }
+            };
+        }
+        if inner.actors.len() >= self.max_active {
+            evict(&mut inner, 1 + inner.actors.len() - self.max_active);
+        }
+        let (tx, rx) = mpsc::channel(self.mailbox_capacity);
+        let shared = Arc::new(ActorShared::default());
+        if tx.try_send(env).is_err() {
+            return Err(CallError::Internal("a new mailbox refused its first message".into()));
+        }
+        inner.actors.put(actor.clone(), Handle { tx, shared: shared.clone() });
+        Ok(Dispatched::Spawn(shared, rx))
+    }
+
+    /// Removes `actor` if `shared` is its current activation and its mailbox
+    /// is empty. Returns whether it was removed (and the activation may end).
+    pub fn remove_if_idle(&self, actor: &ActorId, shared: &Arc<ActorShared>, rx: &mpsc::Receiver<Envelope>) -> bool {
+        let Ok(mut inner) = self.inner.lock() else { return true };
+        if !rx.is_empty() {
+            return false;
+        }
+        if inner.actors.peek(actor).is_some_and(|h| Arc::ptr_eq(&h.shared, shared)) {
+            inner.actors.pop(actor);
+        }
+        true
+    }
+
+    /// Refuses new messages and asks every activation to stop.
+    pub fn close(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.closed = true;
+            for (_, h) in inner.actors.iter() {
+                h.shared.stop.store(true, Ordering::Release);
+                h.shared.wake.notify_one();
+            }
+        }
+    }
+
+    /// Number of active actors.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map_or(0, |i| i.actors.len())
+    }
+}
+
+/// Asks up to `n` least recently used actors that are not already stopping
+/// to passivate.
+fn evict(inner: &mut Inner, n: usize) {
+    let mut asked = 0;
+    for (_, h) in inner.actors.iter().rev() {
+        if asked >= n {
+            break;
+        }
+        if !h.shared.stop.swap(true, Ordering::AcqRel) {
+            h.shared.wake.notify_one();
+            asked += 1;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The wasmtime engine: configuration, the epoch ticker, and the on-disk
+//! cache of compiled components.
+//!
+//! Every guest call runs under epoch interruption: a ticker thread bumps the
+//! engine's epoch every [`EPOCH_TICK`]; at each tick a running guest yields to
+//! Tokio (so a long turn never starves other actors of a worker thread) and is
+//! trapped once its turn deadline has passed.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use microlith_core::VersionId;
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::config::RuntimeConfig;
+use crate::error::DeployError;
+
+/// How often the epoch advances.
+pub const EPOCH_TICK: Duration = Duration::from_millis(2);
+
+/// Instances kept in the pool beyond `max_active_actors`, for validation
+/// instantiations and for actors that are passivating while their successor
+/// starts.
+const POOL_HEADROOM: u32 = 256;
+
+/// Builds the engine for `config`.
+pub fn build_engine(config: &RuntimeConfig) -> Result<Engine, DeployError> {
+    let mut c = Config::new();
+    c.epoch_interruption(true);
+    c.wasm_component_model(true);
+    let instances =
+        u32::try_from(config.max_active_actors).unwrap_or(u32::MAX - POOL_HEADROOM).saturating_add(POOL_HEADROOM);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(4))
+        .total_memories(instances.saturating_mul(2))
+        .total_tables(instances.saturating_mul(4))
+        .total_stacks(instances)
+        .max_core_instances_per_component(64)
+        .max_memories_per_component(8)
+        .max_tables_per_component(64)
+        .max_core_instance_size(16 << 20)
+        .max_component_instance_size(16 << 20)
+        .table_elements(100_000)
+        .max_memory_size(usize::try_from(config.memory_limit).unwrap_or(usize::MAX));
+    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&c).map_err(|e| DeployError::Internal(format!("building the wasmtime engine: {e:#}")))
+}
+
+/// Starts the thread that advances `engine`'s epoch. It holds only a weak
+/// reference and stops by itself when the engine is dropped.
+pub fn start_epoch_ticker(engine: &Engine) {
+    let engine = engine.weak();
+    let spawned = std::thread::Builder::new().name("microlith-epoch".into()).spawn(move || {
+        while let Some(engine) = engine.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(EPOCH_TICK);
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the epoch ticker; guest deadlines will not fire");
+    }
+}
+
+/// Where compiled components live on disk, keyed by version and by the
+/// engine's compatibility hash (a different wasmtime or config recompiles).
+#[derive(Debug, Clone)]
+pub struct ArtifactCache {
+    dir: Option<PathBuf>,
+    engine_hash: String,
+}
+
+/// A compiled component and how it was obtained.
+pub struct Compiled {
+    /// The component.
+    pub component: Component,
+    /// Whether it came from the disk cache.
+    pub from_cache: bool,
+    /// Time spent compiling or loading.
+    pub took: Duration,
+}
+
+impl ArtifactCache {
+    /// A cache in `dir` (none if `None`) for `engine`.
+    pub fn new(dir: Option<&Path>, engine: &Engine) -> Self {
+        let mut h = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        Self { dir: dir.map(Path::to_path_buf), engine_hash: format!("{:016x}", h.finish()) }
+    }
+
+    fn path(&self, version: &VersionId) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(format!("{version}-{}.cwasm", self.engine_hash)))
+    }
+
+    /// Loads `version` from the cache, or compiles `bytes` and caches the
+    /// result. Blocking (compilation takes milliseconds to seconds): call it
+    /// on a blocking thread.
+    pub fn load_or_compile(&self, engine: &Engine, version: &VersionId, bytes: &[u8]) -> Result<Compiled, DeployError> {
+        let start = Instant::now();
+        if let Some(path) = self.path(version)
+            && path.exists()
+        {
+            match deserialize(engine, &path) {
+                Ok(component) => return Ok(Compiled { component, from_cache: true, took: start.elapsed() }),
+                Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring unusable cached artifact"),
+            }
+        }
+        let component = Component::new(engine, bytes).map_err(|e| DeployError::InvalidComponent(format!("{e:#}")))?;
+        if let Some(path) = self.path(version) {
+            if let Err(e) = write_artifact(&component, &path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not cache compiled component");
+            }
+        }
+        Ok(Compiled { component, from_cache: false, took: start.elapsed() })
+    }
+}
+
+fn write_artifact(component: &Component, path: &Path) -> anyhow::Result<()> {
+    let bytes = component.serialize()?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Write then rename, so a crash never leaves a truncated artifact behind.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+#[allow(unsafe_code)]
+fn deserialize(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
+    // SAFETY: the file was produced by `Component::serialize` of an engine
+    // with the same compatibility hash (it is in the file name), written
+    // atomically into the runtime's private artifact directory. wasmtime
+    // checks the header and engine compatibility again while loading.
+    unsafe { Component::deserialize_file(engine, path) }
+}

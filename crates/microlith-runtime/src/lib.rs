@@ -1,0 +1,315 @@
+//! The Microlith actor runtime.
+//!
+//! It hosts classes of durable virtual actors as WebAssembly components on
+//! wasmtime: [`Runtime::deploy`] validates, compiles (with an on-disk
+//! artifact cache) and records a content-addressed version;
+//! [`Runtime::call`] delivers a message to `(class, key)`, activating the
+//! actor on first use. Each actor runs one turn at a time on its own task;
+//! a turn's state writes commit atomically through the store's group-commit
+//! queue, and the reply leaves only after that commit is durable (the output
+//! gate) while the actor already runs its next turn.
+//!
+//! It is *not* an HTTP server (see `microlith-server`) and names no storage
+//! backend: it gets an `Arc<dyn Store>`.
+//!
+//! Reading order: [`Runtime`] → `directory` (activation and passivation) →
+//! `actor` (turns, commits, gating) → `host` (the WIT imports) → `engine`
+//! (wasmtime config, deadlines, artifact cache).
+
+mod actor;
+mod cache;
+mod config;
+mod directory;
+mod engine;
+mod error;
+mod host;
+mod registry;
+mod task;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use microlith_core::{ActorId, ClassName, VersionId};
+use microlith_storage::{ClassRecord, StateEntry, Store, VersionRecord};
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::{RuntimeConfig, StateLimits};
+pub use engine::EPOCH_TICK;
+pub use error::{CallError, DeployError};
+
+use actor::{Envelope, Gated};
+use directory::{Directory, Dispatched};
+use engine::ArtifactCache;
+use host::HostState;
+use registry::{LoadedVersion, Registry};
+
+/// A handle to the runtime. Cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    config: RuntimeConfig,
+    limits: Arc<StateLimits>,
+    engine: wasmtime::Engine,
+    linker: wasmtime::component::Linker<HostState>,
+    artifacts: ArtifactCache,
+    store: Arc<dyn Store>,
+    registry: Registry,
+    directory: Directory,
+    next_incarnation: AtomicU64,
+    next_turn: AtomicU64,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+    stats: Stats,
+}
+
+/// Counters since start.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Actors activated.
+    pub activations: AtomicU64,
+    /// Actors passivated.
+    pub passivations: AtomicU64,
+    /// Turns started.
+    pub turns: AtomicU64,
+    /// Turns that trapped.
+    pub traps: AtomicU64,
+}
+
+/// The result of a deploy.
+#[derive(Debug, Clone)]
+pub struct DeployOutcome {
+    /// The class.
+    pub class: ClassName,
+    /// The content address of the deployed component.
+    pub version: VersionId,
+    /// Whether this version was new to the class.
+    pub created: bool,
+    /// Whether the compiled artifact came from the disk cache.
+    pub from_cache: bool,
+    /// Time spent compiling or loading the artifact.
+    pub compile_time: Duration,
+}
+
+impl Runtime {
+    /// Starts a runtime over `store` and loads every deployed class's current
+    /// version (from the artifact cache when possible).
+    pub async fn open(config: RuntimeConfig, store: Arc<dyn Store>) -> Result<Self, DeployError> {
+        let engine = engine::build_engine(&config)?;
+        engine::start_epoch_ticker(&engine);
+        let mut linker = wasmtime::component::Linker::new(&engine);
+        host::add_to_linker(&mut linker).map_err(|e| DeployError::Internal(format!("linking host imports: {e:#}")))?;
+        let artifacts = ArtifactCache::new(config.artifact_dir.as_deref(), &engine);
+        let inner = Arc::new(Inner {
+            limits: Arc::new(config.limits.clone()),
+            directory: Directory::new(config.max_active_actors, config.mailbox_capacity),
+            config,
+            engine,
+            linker,
+            artifacts,
+            store,
+            registry: Registry::default(),
+            next_incarnation: AtomicU64::new(1),
+            next_turn: AtomicU64::new(1),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            stats: Stats::default(),
+        });
+        let rt = Self { inner };
+        rt.load_classes().await?;
+        Ok(rt)
+    }
+
+    async fn load_classes(&self) -> Result<(), DeployError> {
+        for class in self.inner.store.list_classes().await? {
+            let bytes = self.inner.store.get_component(&class.current).await?.ok_or_else(|| {
+                DeployError::Internal(format!(
+                    "component {} of class {} is missing from the store",
+                    class.current, class.name
+                ))
+            })?;
+            let (loaded, from_cache, took) = self.load_version(class.current, bytes).await?;
+            tracing::info!(class = %class.name, version = %class.current.short(), from_cache, ms = took.as_millis() as u64, "class loaded");
+            self.inner.registry.set_current(class.name, loaded);
+        }
+        Ok(())
+    }
+
+    /// Compiles (or loads from cache), links and test-instantiates a component.
+    async fn load_version(
+        &self,
+        id: VersionId,
+        bytes: Vec<u8>,
+    ) -> Result<(Arc<LoadedVersion>, bool, Duration), DeployError> {
+        let inner = self.inner.clone();
+        let compiled = tokio::task::spawn_blocking(move || inner.artifacts.load_or_compile(&inner.engine, &id, &bytes))
+            .await
+            .map_err(|e| DeployError::Internal(format!("compile task failed: {e}")))??;
+        let pre = self
+            .inner
+            .linker
+            .instantiate_pre(&compiled.component)
+            .map_err(|e| DeployError::InvalidComponent(format!("{e:#}")))?;
+        let pre = microlith_wit::ActorPre::new(pre).map_err(|e| {
+            DeployError::InvalidComponent(format!("it does not implement the microlith:actor/actor world: {e:#}"))
+        })?;
+        Ok((Arc::new(LoadedVersion { id, pre }), compiled.from_cache, compiled.took))
+    }
+
+    /// Validates and deploys `component` as the new current version of
+    /// `class`. Live actors switch to it at their next turn.
+    pub async fn deploy(&self, class: &str, component: Vec<u8>) -> Result<DeployOutcome, DeployError> {
+        let class = ClassName::new(class)?;
+        let max = self.inner.config.max_component_size;
+        if component.len() > max {
+            return Err(DeployError::TooLarge { len: component.len(), max });
+        }
+        let id = VersionId::of(&component);
+        let size = component.len() as u64;
+        let started = Instant::now();
+        let (loaded, from_cache, compile_time) = self.load_version(id, component.clone()).await?;
+        self.check_instantiates(&loaded).await?;
+        let existing = self.inner.store.list_classes().await?;
+        let created = !existing.iter().any(|c| c.name == class && c.versions.iter().any(|v| v.id == id));
+        let deployed_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let record = VersionRecord { id, deployed_at_ms, size };
+        self.inner.store.put_version(&class, record, &component, true).await?;
+        self.inner.registry.set_current(class.clone(), loaded);
+        tracing::info!(%class, version = %id.short(), created, from_cache, compile_ms = compile_time.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, "deployed");
+        Ok(DeployOutcome { class, version: id, created, from_cache, compile_time })
+    }
+
+    /// Instantiates a fresh copy once, so a component whose start-up traps
+    /// is refused at deploy time rather than on every call.
+    async fn check_instantiates(&self, loaded: &LoadedVersion) -> Result<(), DeployError> {
+        let data = HostState {
+            actor: ActorId::parse("deploy-check", "deploy-check").map_err(|e| DeployError::Internal(e.to_string()))?,
+            version: loaded.id,
+            store: self.inner.store.clone(),
+            limits: self.inner.limits.clone(),
+            cache: Default::default(),
+            turn: Default::default(),
+            memory: host::MemoryCap { max: self.inner.config.memory_limit, hit: false },
+        };
+        let mut store = wasmtime::Store::new(&self.inner.engine, data);
+        store.limiter(|s| &mut s.memory);
+        store.set_epoch_deadline(1);
+        let deadline = Instant::now() + self.inner.config.turn_deadline;
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() > deadline {
+                return Err(wasmtime::Error::msg("instantiation ran past the turn deadline"));
+            }
+            Ok(wasmtime::UpdateDeadline::Yield(1))
+        });
+        loaded
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map(drop)
+            .map_err(|e| DeployError::InvalidComponent(format!("instantiation failed: {e:#}")))
+    }
+
+    /// Sends `method(payload)` to `actor` and waits for the reply, which is
+    /// released only once every write it depends on is durable.
+    pub async fn call(
+        &self,
+        actor: &ActorId,
+        method: &str,
+        payload: Vec<u8>,
+        caller: Option<String>,
+    ) -> Result<Vec<u8>, CallError> {
+        let max = self.inner.limits.max_payload_len;
+        if payload.len() > max {
+            return Err(CallError::TooLarge { what: "payload", len: payload.len(), max });
+        }
+        if self.inner.registry.current(&actor.class).is_none() {
+            return Err(CallError::UnknownClass(actor.class.to_string()));
+        }
+        let (reply, rx) = oneshot::channel();
+        let env = Envelope { method: method.to_string(), payload, caller, reply };
+        if let Dispatched::Spawn(shared, mailbox) = self.inner.directory.dispatch(actor, env)? {
+            let rt = self.inner.clone();
+            let actor = actor.clone();
+            task::spawn_tracked(&self.inner.tasks, actor::run(rt, actor, shared, mailbox));
+        }
+        let Gated { result, gate } = rx.await.map_err(|_| CallError::Internal("the actor dropped the reply".into()))?;
+        if let Some(gate) = gate {
+            gate.await?;
+        }
+        result
+    }
+
+    /// Every deployed class with its versions.
+    pub async fn classes(&self) -> Result<Vec<ClassRecord>, CallError> {
+        Ok(self.inner.store.list_classes().await?)
+    }
+
+    /// Whether `class` is deployed.
+    pub fn has_class(&self, class: &ClassName) -> bool {
+        self.inner.registry.current(class).is_some()
+    }
+
+    /// Keys of actors of `class` with stored state.
+    pub async fn actors(
+        &self,
+        class: &ClassName,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, CallError> {
+        Ok(self.inner.store.list_actors(class, start_after, limit).await?)
+    }
+
+    /// The durable state of `actor` under `prefix` (for inspection).
+    pub async fn state(
+        &self,
+        actor: &ActorId,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StateEntry>, CallError> {
+        self.inner.store.flush().await?;
+        Ok(self.inner.store.scan(actor, prefix, start_after, limit).await?)
+    }
+
+    /// Number of deployed classes.
+    pub fn class_count(&self) -> usize {
+        self.inner.registry.len()
+    }
+
+    /// Number of active (instantiated or starting) actors.
+    pub fn active_actors(&self) -> usize {
+        self.inner.directory.len()
+    }
+
+    /// Counters since start.
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// Stops taking messages, lets active actors finish what is queued and
+    /// their commits land (bounded by `deadline`), then closes the store.
+    /// Returns whether everything drained in time.
+    pub async fn shutdown(&self, deadline: Duration) -> bool {
+        self.inner.directory.close();
+        self.inner.shutdown.cancel();
+        self.inner.tasks.close();
+        let drained = tokio::time::timeout(deadline, self.inner.tasks.wait()).await.is_ok();
+        if let Err(e) = self.inner.store.flush().await {
+            tracing::error!(error = %e, "final flush failed");
+        }
+        self.inner.store.close().await;
+        let s = &self.inner.stats;
+        tracing::info!(
+            drained,
+            turns = s.turns.load(Ordering::Relaxed),
+            activations = s.activations.load(Ordering::Relaxed),
+            "runtime stopped"
+        );
+        drained
+    }
+}

@@ -1,0 +1,137 @@
+//! The operator's server configuration.
+//!
+//! One [`ServerConfig`], deserialized with unknown fields rejected. The CLI
+//! layers defaults → TOML file → `MICROLITH__SECTION__KEY` environment →
+//! flags into it; this crate only validates and converts it into the
+//! runtime's typed config. `config/microlith.toml` shows every field with its
+//! default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use microlith_runtime::{RuntimeConfig, StateLimits};
+use serde::{Deserialize, Serialize};
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory for the embedded store and the compiled-artifact cache.
+    pub data_dir: PathBuf,
+    /// Bearer token required by the admin API (deploy, inspect). `None`
+    /// leaves the admin API open, which only `dev` should do.
+    pub admin_token: Option<String>,
+    /// Where state lives.
+    pub storage: StorageConfig,
+    /// Actor limits.
+    pub actors: ActorsConfig,
+    /// How long shutdown waits for in-flight turns and commits, in ms.
+    pub shutdown_timeout_ms: u64,
+}
+
+/// The storage backend.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StorageConfig {
+    /// The embedded redb store in `data_dir` (durable, single node).
+    Embedded,
+    /// In memory only: nothing survives a restart. For experiments.
+    Memory,
+}
+
+/// Limits applied to every actor.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActorsConfig {
+    /// Most actors instantiated at once (LRU beyond).
+    pub max_active: usize,
+    /// Passivate an actor idle for this many ms.
+    pub idle_timeout_ms: u64,
+    /// Messages that may queue per actor before callers get `overloaded`.
+    pub mailbox_capacity: usize,
+    /// Wall-clock budget of one turn, in ms.
+    pub turn_deadline_ms: u64,
+    /// Linear-memory cap per actor instance, in MiB.
+    pub memory_limit_mib: u64,
+    /// Largest request payload, in bytes.
+    pub max_payload_bytes: usize,
+    /// Largest state value, in bytes.
+    pub max_value_bytes: usize,
+    /// Largest state key, in bytes.
+    pub max_key_bytes: usize,
+    /// Largest component accepted by a deploy, in MiB.
+    pub max_component_mib: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
+            data_dir: PathBuf::from(".microlith"),
+            admin_token: None,
+            storage: StorageConfig::Embedded,
+            actors: ActorsConfig::default(),
+            shutdown_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Default for ActorsConfig {
+    fn default() -> Self {
+        let rt = RuntimeConfig::default();
+        Self {
+            max_active: rt.max_active_actors,
+            idle_timeout_ms: rt.idle_timeout.as_millis() as u64,
+            mailbox_capacity: rt.mailbox_capacity,
+            turn_deadline_ms: rt.turn_deadline.as_millis() as u64,
+            memory_limit_mib: rt.memory_limit >> 20,
+            max_payload_bytes: rt.limits.max_payload_len,
+            max_value_bytes: rt.limits.max_value_len,
+            max_key_bytes: rt.limits.max_key_len,
+            max_component_mib: rt.max_component_size >> 20,
+        }
+    }
+}
+
+/// A configuration value out of range.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl ServerConfig {
+    /// Checks ranges and builds the runtime's config.
+    pub fn runtime_config(&self) -> Result<RuntimeConfig, ConfigError> {
+        let a = &self.actors;
+        let positive = |name: &str, v: u64| {
+            if v == 0 { Err(ConfigError(format!("actors.{name} must be greater than 0"))) } else { Ok(v) }
+        };
+        positive("max_active", a.max_active as u64)?;
+        positive("mailbox_capacity", a.mailbox_capacity as u64)?;
+        positive("turn_deadline_ms", a.turn_deadline_ms)?;
+        positive("idle_timeout_ms", a.idle_timeout_ms)?;
+        positive("memory_limit_mib", a.memory_limit_mib)?;
+        if a.memory_limit_mib > 4096 {
+            return Err(ConfigError("actors.memory_limit_mib must be at most 4096 (wasm32 address space)".into()));
+        }
+        let defaults = StateLimits::default();
+        Ok(RuntimeConfig {
+            artifact_dir: Some(self.data_dir.join("artifacts")),
+            max_active_actors: a.max_active,
+            idle_timeout: Duration::from_millis(a.idle_timeout_ms),
+            mailbox_capacity: a.mailbox_capacity,
+            turn_deadline: Duration::from_millis(a.turn_deadline_ms),
+            memory_limit: a.memory_limit_mib << 20,
+            limits: StateLimits {
+                max_key_len: a.max_key_bytes,
+                max_value_len: a.max_value_bytes,
+                max_payload_len: a.max_payload_bytes,
+                ..defaults
+            },
+            max_component_size: a.max_component_mib << 20,
+            ..RuntimeConfig::default()
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! The Microlith server: the HTTP edge and the composition root.
+//!
+//! [`Server::start`] opens the configured store, starts the runtime (which
+//! loads deployed classes) and serves the HTTP API (see
+//! `microlith_protocol::v1` for routes) on a listener until shutdown, then
+//! drains: in-flight requests finish, actors finish their queued turns, and
+//! every pending commit lands before the store closes.
+//!
+//! This is the only crate that picks a storage backend and the only one that
+//! knows HTTP. Start with [`Server`], then [`routes`].
+
+mod config;
+mod error;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use microlith_runtime::{Runtime, RuntimeConfig, StateLimits};
+use microlith_storage::Store;
+use microlith_storage::memory::MemoryStore;
+use microlith_storage_redb::RedbStore;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{ActorsConfig, ConfigError, ServerConfig, StorageConfig};
+pub use error::ApiError;
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The runtime.
+    pub runtime: Runtime,
+    /// The admin bearer token, if the admin API is guarded.
+    pub admin_token: Option<Arc<str>>,
+    /// Size limits the routes enforce before the runtime sees a request.
+    pub limits: Arc<RouteLimits>,
+}
+
+/// Body size limits of the routes.
+#[derive(Debug, Clone)]
+pub struct RouteLimits {
+    /// Largest actor payload.
+    pub max_payload_len: usize,
+    /// Largest component.
+    pub max_component_size: usize,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error("opening the store in {dir}: {source}")]
+    Store {
+        /// The data directory.
+        dir: String,
+        /// The cause.
+        #[source]
+        source: microlith_storage::StoreError,
+    },
+    /// The runtime could not start.
+    #[error("starting the runtime: {0}")]
+    Runtime(#[from] microlith_runtime::DeployError),
+    /// Listening or serving failed.
+    #[error("serving HTTP: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running server.
+pub struct Server {
+    runtime: Runtime,
+    addr: SocketAddr,
+    stop: CancellationToken,
+    serve: tokio::task::JoinHandle<Result<(), std::io::Error>>,
+    shutdown_timeout: Duration,
+}
+
+/// Opens the store `config` names.
+pub async fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, ServerError> {
+    let dir = config.data_dir.clone();
+    let store: Arc<dyn Store> = match config.storage {
+        StorageConfig::Embedded => {
+            let d = dir.clone();
+            let opened = tokio::task::spawn_blocking(move || RedbStore::open(&d))
+                .await
+                .map_err(|e| ServerError::Io(std::io::Error::other(e)))?;
+            Arc::new(opened.map_err(|source| ServerError::Store { dir: dir.display().to_string(), source })?)
+        }
+        StorageConfig::Memory => {
+            Arc::new(MemoryStore::new().map_err(|source| ServerError::Store { dir: "memory".into(), source })?)
+        }
+    };
+    Ok(store)
+}
+
+impl Server {
+    /// Opens the store, starts the runtime and serves on `listener`.
+    pub async fn start(config: &ServerConfig, listener: TcpListener) -> Result<Self, ServerError> {
+        let rt_config = config.runtime_config()?;
+        let store = open_store(config).await?;
+        let runtime = Runtime::open(rt_config.clone(), store).await?;
+        Ok(Self::serve(
+            runtime,
+            &rt_config,
+            config.admin_token.clone(),
+            listener,
+            Duration::from_millis(config.shutdown_timeout_ms),
+        )?)
+    }
+
+    /// Serves `runtime` on `listener` (for embedders and benchmarks that
+    /// build the runtime themselves).
+    pub fn serve(
+        runtime: Runtime,
+        rt_config: &RuntimeConfig,
+        admin_token: Option<String>,
+        listener: TcpListener,
+        shutdown_timeout: Duration,
+    ) -> Result<Self, std::io::Error> {
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            runtime: runtime.clone(),
+            admin_token: admin_token.map(Arc::from),
+            limits: Arc::new(RouteLimits {
+                max_payload_len: rt_config.limits.max_payload_len,
+                max_component_size: rt_config.max_component_size,
+            }),
+        };
+        let app = routes::router(state);
+        let stop = CancellationToken::new();
+        let graceful = stop.clone();
+        let serve = tokio::spawn(async move {
+            axum::serve(listener, app).with_graceful_shutdown(async move { graceful.cancelled().await }).await
+        });
+        tracing::info!(%addr, "listening");
+        // Tools and tests read the bound address (port 0 picks one) from here.
+        println!("microlith listening on http://{addr}");
+        Ok(Self { runtime, addr, stop, serve, shutdown_timeout })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The runtime behind the server.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, drains
+    /// the actors and lands every pending commit (bounded by the shutdown
+    /// timeout). Returns whether everything drained in time.
+    pub async fn shutdown(self) -> bool {
+        self.stop.cancel();
+        let http_done = tokio::time::timeout(self.shutdown_timeout, self.serve).await.is_ok();
+        let drained = self.runtime.shutdown(self.shutdown_timeout).await;
+        http_done && drained
+    }
+}
+
+impl RouteLimits {
+    /// Limits from the runtime's state limits.
+    pub fn from_limits(limits: &StateLimits, max_component_size: usize) -> Self {
+        Self { max_payload_len: limits.max_payload_len, max_component_size }
+    }
+}

@@ -1,0 +1,27 @@
+//! HTTP routes: actor calls, the admin API, health and metrics.
+
+mod actors;
+mod admin;
+mod ops;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+
+use crate::AppState;
+
+/// Builds the router over `state`.
+pub fn router(state: AppState) -> Router {
+    let payload_limit = state.limits.max_payload_len.saturating_add(1024);
+    let component_limit = state.limits.max_component_size.saturating_add(1024);
+    Router::new()
+        .route("/v1/actors/{class}/{key}/{method}", post(actors::call).layer(DefaultBodyLimit::max(payload_limit)))
+        .route("/v1/actors/{class}/{key}/state", get(admin::state))
+        .route("/v1/classes", get(admin::list_classes))
+        .route("/v1/classes/{class}", put(admin::deploy).layer(DefaultBodyLimit::max(component_limit)))
+        .route("/v1/classes/{class}/actors", get(admin::list_actors))
+        .route("/healthz", get(ops::health))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found)
+        .with_state(state)
+}

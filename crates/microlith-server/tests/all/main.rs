@@ -1,0 +1,9 @@
+//! API tests: a real server on 127.0.0.1 with real components built from
+//! `examples/` and `test-actors/`, driven over HTTP.
+
+mod support;
+
+mod admin;
+mod calls;
+mod isolation;
+mod lifecycle;

@@ -1,0 +1,25 @@
+//! Host-side bindings of the `microlith:actor@0.1.0` WIT package in `wit/`.
+//!
+//! This is the only crate that runs `wasmtime::component::bindgen!`. Imports
+//! the host serves are `async` (state reads may wait on storage) except the
+//! pure ones; the `handle` export is called asynchronously so that a guest
+//! can be suspended at epoch deadlines.
+//!
+//! The runtime implements the generated `Host` traits in
+//! `microlith-runtime/src/host/`.
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "actor",
+    imports: {
+        "microlith:actor/state.get": async | trappable,
+        "microlith:actor/state.scan": async | trappable,
+        default: trappable,
+    },
+    exports: { default: async },
+});
+
+pub use microlith::actor::{context, log, state, types};
+
+/// The WIT package version this crate was generated from.
+pub const WIT_PACKAGE: &str = "microlith:actor@0.1.0";

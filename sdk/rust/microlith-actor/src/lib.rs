@@ -1,0 +1,271 @@
+//! Guest SDK for [Microlith](https://example.invalid/microlith) actors written in Rust.
+//!
+//! An actor class is a WebAssembly component implementing the
+//! `microlith:actor@0.1.0` world. This crate owns the generated WIT bindings
+//! and wraps them in a small API:
+//!
+//! - [`Actor`] and [`export_actor!`]: the one function a class implements.
+//! - [`Request`]: the method name and payload, with JSON decoding.
+//! - [`reply`]: helpers that build reply bytes.
+//! - [`Error`]: the turn's failure, mapped onto the WIT `handle-error`.
+//! - [`state`], [`context`], [`log`]: the host imports.
+//!
+//! A turn that returns `Err` (or traps) commits none of its state writes.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use microlith_actor::{reply, state, Actor, Error, Request};
+//! use serde::Deserialize;
+//!
+//! struct Counter;
+//!
+//! #[derive(Deserialize)]
+//! struct Incr {
+//!     by: u64,
+//! }
+//!
+//! impl Actor for Counter {
+//!     fn handle(req: Request) -> Result<Vec<u8>, Error> {
+//!         match req.method() {
+//!             "incr" => {
+//!                 // An empty payload decodes as JSON `null`, i.e. `None`.
+//!                 let by = req.json::<Option<Incr>>()?.map_or(1, |i| i.by);
+//!                 let value = state::get_json::<u64>("n")?.unwrap_or(0) + by;
+//!                 state::set_json("n", &value)?;
+//!                 reply::json(&value)
+//!             }
+//!             _ => Err(req.unknown_method()),
+//!         }
+//!     }
+//! }
+//!
+//! microlith_actor::export_actor!(Counter);
+//! ```
+//!
+//! Build with `cargo build --target wasm32-unknown-unknown --release`, then
+//! turn the core module into a component with `wasm-tools component new`
+//! (see `scripts/build-guests` in the Microlith repository).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+pub mod context;
+pub mod log;
+pub mod state;
+
+#[doc(hidden)]
+#[allow(missing_docs, unsafe_op_in_unsafe_fn, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit",
+        world: "actor",
+        pub_export_macro: true,
+        export_macro_name: "__export_actor_world",
+        default_bindings_module: "$crate::bindings",
+    });
+}
+
+/// An actor class: one function that handles one message per turn.
+///
+/// The host runs turns of one actor one at a time, so `handle` never runs
+/// concurrently with itself for the same actor. Keep durable data in
+/// [`state`]; memory may be discarded between turns.
+pub trait Actor {
+    /// Handles `req` and returns the reply bytes (JSON by convention).
+    fn handle(req: Request) -> Result<Vec<u8>, Error>;
+}
+
+/// Exports a type implementing [`Actor`] as the component's `handle`.
+///
+/// Use it exactly once, at the root of a `cdylib` crate:
+///
+/// ```ignore
+/// microlith_actor::export_actor!(MyActor);
+/// ```
+#[macro_export]
+macro_rules! export_actor {
+    ($ty:ty) => {
+        const _: () = {
+            type __MicrolithActorExport = $crate::__private::Adapter<$ty>;
+            $crate::bindings::__export_actor_world!(
+                __MicrolithActorExport with_types_in $crate::bindings
+            );
+        };
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    use std::marker::PhantomData;
+
+    use crate::bindings::{Guest, HandleError};
+    use crate::{Actor, Request};
+
+    /// Connects a user's [`Actor`] to the generated `Guest` trait.
+    pub struct Adapter<A>(PhantomData<A>);
+
+    impl<A: Actor> Guest for Adapter<A> {
+        fn handle(method: String, payload: Vec<u8>) -> Result<Vec<u8>, HandleError> {
+            crate::log::install_panic_hook();
+            A::handle(Request::new(method, payload)).map_err(HandleError::from)
+        }
+    }
+}
+
+/// One message: the method name and its payload bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    method: String,
+    payload: Vec<u8>,
+}
+
+impl Request {
+    /// Creates a request, e.g. to unit-test an [`Actor`] off-host.
+    pub fn new(method: impl Into<String>, payload: impl Into<Vec<u8>>) -> Self {
+        Self {
+            method: method.into(),
+            payload: payload.into(),
+        }
+    }
+
+    /// The method name.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The raw payload bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Takes the raw payload bytes.
+    pub fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+
+    /// Decodes the payload as JSON.
+    ///
+    /// An empty (or all-whitespace) payload decodes as `null`, so `()` and
+    /// `Option<T>` accept a missing argument. Failures become
+    /// [`Error::BadRequest`] naming the method.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let bytes: &[u8] = if self.payload.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &self.payload
+        };
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::bad_request(format!("invalid payload for `{}`: {e}", self.method)))
+    }
+
+    /// The error to return for a method this class does not know.
+    pub fn unknown_method(&self) -> Error {
+        Error::UnknownMethod(self.method.clone())
+    }
+}
+
+/// Helpers that build reply bytes.
+pub mod reply {
+    use serde::Serialize;
+
+    use crate::Error;
+
+    /// Serialises `value` as a JSON reply.
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+        serde_json::to_vec(value).map_err(|e| Error::failed(format!("cannot encode reply: {e}")))
+    }
+
+    /// An empty reply.
+    pub fn empty() -> Result<Vec<u8>, Error> {
+        Ok(Vec::new())
+    }
+}
+
+/// Why a turn failed; the host commits nothing for a failed turn.
+///
+/// Maps one-to-one onto the WIT `handle-error` variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The method name is not one this class understands.
+    UnknownMethod(String),
+    /// The payload could not be decoded or was invalid for the method.
+    BadRequest(String),
+    /// The request was understood but the actor refused or failed it.
+    Failed(String),
+}
+
+impl Error {
+    /// [`Error::UnknownMethod`] for `method`.
+    pub fn unknown_method(method: impl Into<String>) -> Self {
+        Self::UnknownMethod(method.into())
+    }
+
+    /// [`Error::BadRequest`] with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+
+    /// [`Error::Failed`] with `message`.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::Failed(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownMethod(m) => write!(f, "unknown method `{m}`"),
+            Self::BadRequest(m) => write!(f, "bad request: {m}"),
+            Self::Failed(m) => write!(f, "failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// JSON errors met while handling a request are treated as bad input.
+/// ([`reply::json`] reports its own encoding errors as [`Error::Failed`].)
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<Error> for bindings::HandleError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::UnknownMethod(m) => Self::UnknownMethod(m),
+            Error::BadRequest(m) => Self::BadRequest(m),
+            Error::Failed(m) => Self::Failed(m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_payload_is_null() {
+        let req = Request::new("m", Vec::new());
+        assert_eq!(req.json::<Option<u64>>(), Ok(None));
+        assert_eq!(req.json::<()>(), Ok(()));
+        assert_eq!(Request::new("m", " \n").json::<Option<u64>>(), Ok(None));
+        assert_eq!(Request::new("m", "7").json::<Option<u64>>(), Ok(Some(7)));
+    }
+
+    #[test]
+    fn bad_payload_is_bad_request() {
+        let err = Request::new("incr", "{").json::<u64>().unwrap_err();
+        assert!(matches!(err, Error::BadRequest(ref m) if m.contains("`incr`")), "{err:?}");
+        assert!(matches!(Request::new("m", "").json::<u64>(), Err(Error::BadRequest(_))));
+    }
+
+    #[test]
+    fn errors_map_to_wit() {
+        let e: bindings::HandleError = Error::failed("x").into();
+        assert!(matches!(e, bindings::HandleError::Failed(m) if m == "x"));
+    }
+}
