@@ -89,7 +89,8 @@ impl Directory {
             };
         }
         if inner.actors.len() >= self.max_active {
-            evict(&mut inner, 1 + inner.actors.len() - self.max_active);
+            let excess = 1 + inner.actors.len() - self.max_active;
+            evict(&mut inner, excess);
         }
         let (tx, rx) = mpsc::channel(self.mailbox_capacity);
         let shared = Arc::new(ActorShared::default());

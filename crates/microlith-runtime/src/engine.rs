@@ -30,19 +30,27 @@ pub fn build_engine(config: &RuntimeConfig) -> Result<Engine, DeployError> {
     let mut c = Config::new();
     c.epoch_interruption(true);
     c.wasm_component_model(true);
+    // Reserve only the memory cap (plus a small guard) per linear memory
+    // instead of wasmtime's default 4 GiB: the pool holds one slot per
+    // potential instance, and 4 GiB each would exhaust the address space at
+    // ten thousand actors. Bounds checks become explicit, a small cost.
+    let reservation = config.memory_limit.next_multiple_of(64 << 10);
+    c.memory_reservation(reservation);
+    c.memory_guard_size(2 << 20);
+    c.memory_reservation_for_growth(0);
     let instances =
         u32::try_from(config.max_active_actors).unwrap_or(u32::MAX - POOL_HEADROOM).saturating_add(POOL_HEADROOM);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(instances)
         .total_core_instances(instances.saturating_mul(4))
-        .total_memories(instances.saturating_mul(2))
+        .total_memories(instances.saturating_add(instances / 2))
         .total_tables(instances.saturating_mul(4))
         .total_stacks(instances)
         .max_core_instances_per_component(64)
         .max_memories_per_component(8)
         .max_tables_per_component(64)
-        .max_core_instance_size(16 << 20)
-        .max_component_instance_size(16 << 20)
+        .max_core_instance_size(4 << 20)
+        .max_component_instance_size(4 << 20)
         .table_elements(100_000)
         .max_memory_size(usize::try_from(config.memory_limit).unwrap_or(usize::MAX));
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
@@ -118,7 +126,7 @@ impl ArtifactCache {
     }
 }
 
-fn write_artifact(component: &Component, path: &Path) -> anyhow::Result<()> {
+fn write_artifact(component: &Component, path: &Path) -> wasmtime::Result<()> {
     let bytes = component.serialize()?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -131,7 +139,7 @@ fn write_artifact(component: &Component, path: &Path) -> anyhow::Result<()> {
 }
 
 #[allow(unsafe_code)]
-fn deserialize(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
+fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     // SAFETY: the file was produced by `Component::serialize` of an engine
     // with the same compatibility hash (it is in the file name), written
     // atomically into the runtime's private artifact directory. wasmtime

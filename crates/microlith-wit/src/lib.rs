@@ -8,7 +8,9 @@
 //! The runtime implements the generated `Host` traits in
 //! `microlith-runtime/src/host/`.
 
-wasmtime::component::bindgen!({
+#[allow(missing_docs)]
+mod generated {
+    wasmtime::component::bindgen!({
     path: "../../wit",
     world: "actor",
     imports: {
@@ -17,9 +19,12 @@ wasmtime::component::bindgen!({
         default: trappable,
     },
     exports: { default: async },
-});
+    });
+}
 
-pub use microlith::actor::{context, log, state, types};
+pub use generated::*;
+
+pub use generated::microlith::actor::{context, log, state, types};
 
 /// The WIT package version this crate was generated from.
 pub const WIT_PACKAGE: &str = "microlith:actor@0.1.0";

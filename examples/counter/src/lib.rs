@@ -34,9 +34,7 @@ impl Actor for Counter {
         let value = match req.method() {
             "incr" => {
                 let by = req.json::<Option<Incr>>()?.map_or(1, |i| i.by);
-                let value = current()?
-                    .checked_add(by)
-                    .ok_or_else(|| Error::failed("counter would overflow u64"))?;
+                let value = current()?.checked_add(by).ok_or_else(|| Error::failed("counter would overflow u64"))?;
                 state::set_json(KEY, &value)?;
                 value
             }

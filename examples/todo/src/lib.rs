@@ -58,23 +58,14 @@ impl Actor for Todo {
                 let Title { title } = req.json()?;
                 let title = valid_title(&title)?;
                 let id = state::get_json::<u64>(NEXT_ID)?.unwrap_or(1);
-                let next = id
-                    .checked_add(1)
-                    .ok_or_else(|| Error::failed("item ids exhausted"))?;
-                let item = Item {
-                    id,
-                    title,
-                    done: false,
-                };
+                let next = id.checked_add(1).ok_or_else(|| Error::failed("item ids exhausted"))?;
+                let item = Item { id, title, done: false };
                 save(&item)?;
                 state::set_json(NEXT_ID, &next)?;
                 reply::json(&item)
             }
             "list" => {
-                let items: Vec<Item> = state::scan_all_json(ITEM_PREFIX)?
-                    .into_iter()
-                    .map(|(_, item)| item)
-                    .collect();
+                let items: Vec<Item> = state::scan_all_json(ITEM_PREFIX)?.into_iter().map(|(_, item)| item).collect();
                 reply::json(&items)
             }
             "toggle" => {
@@ -108,9 +99,7 @@ impl Actor for Todo {
                 for key in &done {
                     state::delete(key);
                 }
-                reply::json(&Removed {
-                    removed: done.len(),
-                })
+                reply::json(&Removed { removed: done.len() })
             }
             _ => Err(req.unknown_method()),
         }

@@ -114,10 +114,7 @@ impl Actor for Probe {
                 let s: Scan = req.json()?;
                 let entries: Vec<Entry> = state::scan(&s.prefix, s.start_after.as_deref(), s.limit)
                     .into_iter()
-                    .map(|(key, v)| Entry {
-                        key,
-                        value: String::from_utf8_lossy(&v).into_owned(),
-                    })
+                    .map(|(key, v)| Entry { key, value: String::from_utf8_lossy(&v).into_owned() })
                     .collect();
                 reply::json(&entries)
             }

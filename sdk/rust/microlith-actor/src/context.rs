@@ -14,10 +14,7 @@ pub struct ActorRef {
 /// The actor this instance serves.
 pub fn self_ref() -> ActorRef {
     let r = host::self_ref();
-    ActorRef {
-        class: r.class,
-        key: r.key,
-    }
+    ActorRef { class: r.class, key: r.key }
 }
 
 /// The principal that sent the current message, if known.

@@ -124,10 +124,7 @@ pub struct Request {
 impl Request {
     /// Creates a request, e.g. to unit-test an [`Actor`] off-host.
     pub fn new(method: impl Into<String>, payload: impl Into<Vec<u8>>) -> Self {
-        Self {
-            method: method.into(),
-            payload: payload.into(),
-        }
+        Self { method: method.into(), payload: payload.into() }
     }
 
     /// The method name.
@@ -151,11 +148,7 @@ impl Request {
     /// `Option<T>` accept a missing argument. Failures become
     /// [`Error::BadRequest`] naming the method.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let bytes: &[u8] = if self.payload.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &self.payload
-        };
+        let bytes: &[u8] = if self.payload.iter().all(u8::is_ascii_whitespace) { b"null" } else { &self.payload };
         serde_json::from_slice(bytes)
             .map_err(|e| Error::bad_request(format!("invalid payload for `{}`: {e}", self.method)))
     }

@@ -42,10 +42,7 @@ pub fn delete(key: &str) {
 /// `limit` does not mean the scan is complete; only an empty page does.
 /// [`scan_all`] pages for you.
 pub fn scan(prefix: &str, start_after: Option<&str>, limit: u32) -> Vec<(String, Vec<u8>)> {
-    host::scan(prefix, start_after, limit)
-        .into_iter()
-        .map(|e| (e.key, e.value))
-        .collect()
+    host::scan(prefix, start_after, limit).into_iter().map(|e| (e.key, e.value)).collect()
 }
 
 /// Returns every entry whose key starts with `prefix`, in key order, by
@@ -95,23 +92,19 @@ fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Error> {
 }
 
 fn decode_all<T: DeserializeOwned>(entries: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, T)>, Error> {
-    entries
-        .into_iter()
-        .map(|(k, v)| decode(&k, &v).map(|t| (k, t)))
-        .collect()
+    entries.into_iter().map(|(k, v)| decode(&k, &v).map(|t| (k, t))).collect()
 }
 
 fn refused(key: &str, value_len: usize, e: StateError) -> Error {
     Error::Failed(match e {
-        StateError::KeyTooLarge(max) => format!(
-            "state key of {} bytes exceeds the host limit of {max} bytes",
-            key.len()
-        ),
-        StateError::ValueTooLarge(max) => format!(
-            "state value of {value_len} bytes for key {key:?} exceeds the host limit of {max} bytes"
-        ),
-        StateError::TurnQuotaExceeded(max) => format!(
-            "writing key {key:?} would exceed the turn's write budget of {max} bytes"
-        ),
+        StateError::KeyTooLarge(max) => {
+            format!("state key of {} bytes exceeds the host limit of {max} bytes", key.len())
+        }
+        StateError::ValueTooLarge(max) => {
+            format!("state value of {value_len} bytes for key {key:?} exceeds the host limit of {max} bytes")
+        }
+        StateError::TurnQuotaExceeded(max) => {
+            format!("writing key {key:?} would exceed the turn's write budget of {max} bytes")
+        }
     })
 }
