@@ -96,8 +96,13 @@ mod sample {
 
     #[test]
     fn sample_config_matches_the_defaults() {
-        let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config/microlith.toml");
-        let loaded = load(ServerConfig::default(), Some(&sample), &Overrides::default()).map_err(|e| format!("{e:#}"));
-        assert_eq!(loaded, Ok(ServerConfig::default()), "config/microlith.toml drifted from the defaults");
+        // Inside a Jail: it serializes tests that touch the environment.
+        figment::Jail::expect_with(|_| {
+            let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config/microlith.toml");
+            let loaded =
+                load(ServerConfig::default(), Some(&sample), &Overrides::default()).map_err(|e| format!("{e:#}"));
+            assert_eq!(loaded, Ok(ServerConfig::default()), "config/microlith.toml drifted from the defaults");
+            Ok(())
+        });
     }
 }

@@ -138,8 +138,6 @@ impl Server {
             axum::serve(listener, app).with_graceful_shutdown(async move { graceful.cancelled().await }).await
         });
         tracing::info!(%addr, "listening");
-        // Tools and tests read the bound address (port 0 picks one) from here.
-        println!("microlith listening on http://{addr}");
         Ok(Self { runtime, addr, stop, serve, shutdown_timeout })
     }
 

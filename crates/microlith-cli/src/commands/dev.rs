@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use microlith_server::ServerConfig;
 
-use super::serve::{finish, init_logging, start, wait_for_signal};
+use super::serve::{announce, finish, init_logging, start, wait_for_signal};
 use crate::examples::EXAMPLES;
 use crate::settings::{self, Overrides};
 
@@ -34,6 +34,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if config.admin_token.is_none() {
         tracing::warn!("DEV MODE: the admin API is open to anyone who can reach {}", server.local_addr());
     }
+    announce(&server);
     let url = format!("http://{}", server.local_addr());
     println!("\nMicrolith dev server on {url} (data in {})", config.data_dir.display());
     println!("  curl -X POST {url}/v1/actors/counter/demo/incr");

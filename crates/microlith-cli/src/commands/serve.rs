@@ -31,6 +31,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         tracing::warn!("no admin token configured: anyone who can reach the server can deploy code");
     }
     let server = start(&config).await?;
+    announce(&server);
     wait_for_signal().await;
     finish(server).await
 }
@@ -41,6 +42,12 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Server> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     Server::start(config, listener).await.context("starting the server")
+}
+
+/// Prints the bound address once the server is ready (tools and tests read
+/// it from here; `--listen 127.0.0.1:0` picks a free port).
+pub fn announce(server: &Server) {
+    println!("microlith listening on http://{}", server.local_addr());
 }
 
 /// Drains and stops `server`.
