@@ -55,6 +55,7 @@ pub fn load(base: ServerConfig, file: Option<&Path>, flags: &Overrides) -> anyho
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
 
@@ -91,6 +92,7 @@ mod tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod sample {
     use super::*;
 

@@ -117,10 +117,10 @@ impl ArtifactCache {
             }
         }
         let component = Component::new(engine, bytes).map_err(|e| DeployError::InvalidComponent(format!("{e:#}")))?;
-        if let Some(path) = self.path(version) {
-            if let Err(e) = write_artifact(&component, &path) {
-                tracing::warn!(path = %path.display(), error = %e, "could not cache compiled component");
-            }
+        if let Some(path) = self.path(version)
+            && let Err(e) = write_artifact(&component, &path)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "could not cache compiled component");
         }
         Ok(Compiled { component, from_cache: false, took: start.elapsed() })
     }

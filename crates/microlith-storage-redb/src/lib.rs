@@ -110,7 +110,7 @@ impl RedbStore {
         f: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&db)).await.map_err(|e| StoreError::engine(e))?
+        tokio::task::spawn_blocking(move || f(&db)).await.map_err(StoreError::engine)?
     }
 }
 

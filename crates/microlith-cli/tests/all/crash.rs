@@ -17,7 +17,7 @@ async fn acknowledged_increments_survive_kill_9() {
     let http = reqwest::Client::new();
     // Highest value acknowledged per actor, over all rounds.
     let acked: Arc<Vec<AtomicU64>> = Arc::new((0..ACTORS).map(|_| AtomicU64::new(0)).collect());
-    let mut sent_total = vec![0u64; ACTORS];
+    let mut sent_total = [0u64; ACTORS];
 
     for round in 0..ROUNDS {
         let p = Proc::start("serve", dir.path(), &[]);

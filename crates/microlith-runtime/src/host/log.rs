@@ -17,7 +17,7 @@ impl Host for HostState {
                 cut -= 1;
             }
             message.truncate(cut);
-            message.push_str("…");
+            message.push('…');
         }
         let class = self.actor.class.as_str();
         let key = self.actor.key.as_str();
