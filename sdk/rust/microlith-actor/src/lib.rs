@@ -1,4 +1,4 @@
-//! Guest SDK for [Microlith](https://example.invalid/microlith) actors written in Rust.
+//! Guest SDK for Microlith actors written in Rust.
 //!
 //! An actor class is a WebAssembly component implementing the
 //! `microlith:actor@0.1.0` world. This crate owns the generated WIT bindings
