@@ -83,9 +83,9 @@ async fn edge(opts: &Opts) -> anyhow::Result<LoadResult> {
     Ok(r)
 }
 
-async fn http_counter(opts: &Opts, actors: usize) -> anyhow::Result<LoadResult> {
+async fn http_counter(opts: &Opts, actors: usize, storage: StorageConfig) -> anyhow::Result<LoadResult> {
     let dir = tempfile::tempdir()?;
-    let server = start(dir.path(), StorageConfig::Embedded, actors).await?;
+    let server = start(dir.path(), storage, actors).await?;
     let addr = server.local_addr();
     let dur = Duration::from_secs_f64(opts.seconds);
     let n = actors as u64;
@@ -108,11 +108,11 @@ struct Cold {
     warm_p50: Duration,
 }
 
-async fn cold(opts: &Opts) -> anyhow::Result<Cold> {
+async fn cold(opts: &Opts, storage: StorageConfig) -> anyhow::Result<Cold> {
     let dir = tempfile::tempdir()?;
     let n = opts.actors;
     {
-        let server = start(dir.path(), StorageConfig::Embedded, n).await?;
+        let server = start(dir.path(), storage.clone(), n).await?;
         let rt = server.runtime().clone();
         let mut tasks = Vec::new();
         for chunk in 0..8 {
@@ -131,7 +131,7 @@ async fn cold(opts: &Opts) -> anyhow::Result<Cold> {
         server.shutdown().await;
     }
     // A fresh server: every actor is stored but none is active.
-    let server = start(dir.path(), StorageConfig::Embedded, n).await?;
+    let server = start(dir.path(), storage, n).await?;
     let rt = server.runtime().clone();
     let mut cold = Vec::with_capacity(n);
     let mut warm = Vec::with_capacity(n);
@@ -207,33 +207,42 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         line("edge: bare axum + in-memory counter", &r);
         edge_rps = Some(r.rps);
     }
+    let engines = [("redb", StorageConfig::Redb), ("fjall", StorageConfig::Fjall)];
     if want("hot") {
-        let r = http_counter(&opts, 1).await?;
-        line("hot: 1 actor, durable incr over HTTP", &r);
-        if let Some(e) = edge_rps {
-            println!("{:<44} {:>10.2} (target ≥ 0.5)", "  hot / edge ratio", r.rps / e);
+        for (engine, storage) in engines.clone() {
+            let r = http_counter(&opts, 1, storage).await?;
+            line(&format!("hot: 1 actor, durable incr over HTTP ({engine})"), &r);
+            if let Some(e) = edge_rps {
+                println!("{:<44} {:>10.2} (target ≥ 0.5)", "  hot / edge ratio", r.rps / e);
+            }
         }
     }
     if want("spread") {
-        let r = http_counter(&opts, opts.actors).await?;
-        line(&format!("spread: {} actors, durable incr over HTTP", opts.actors), &r);
+        for (engine, storage) in engines.clone() {
+            let r = http_counter(&opts, opts.actors, storage).await?;
+            line(&format!("spread: {} actors, durable, HTTP ({engine})", opts.actors), &r);
+        }
     }
     if want("cold") {
-        let c = cold(&opts).await?;
-        println!(
-            "{:<44} p50 {:>8.1} µs   p99 {:>8.1} µs   (warm call p50 {:.1} µs)",
-            format!("cold: activation of {} stored actors", opts.actors),
-            c.p50.as_secs_f64() * 1e6,
-            c.p99.as_secs_f64() * 1e6,
-            c.warm_p50.as_secs_f64() * 1e6
-        );
+        for (engine, storage) in engines.clone() {
+            let c = cold(&opts, storage).await?;
+            println!(
+                "{:<44} p50 {:>8.1} µs   p99 {:>8.1} µs   (warm call p50 {:.1} µs)",
+                format!("cold: activation of {} stored actors ({engine})", opts.actors),
+                c.p50.as_secs_f64() * 1e6,
+                c.p99.as_secs_f64() * 1e6,
+                c.warm_p50.as_secs_f64() * 1e6
+            );
+        }
     }
     if want("raw") {
         for (name, storage, actors) in [
             ("raw: 1 actor, memory store", StorageConfig::Memory, 1),
-            ("raw: 1 actor, durable (redb)", StorageConfig::Embedded, 1),
+            ("raw: 1 actor, durable (redb)", StorageConfig::Redb, 1),
             ("raw: 1,000 actors, memory store", StorageConfig::Memory, 1000),
-            ("raw: 1,000 actors, durable (redb)", StorageConfig::Embedded, 1000),
+            ("raw: 1 actor, durable (fjall)", StorageConfig::Fjall, 1),
+            ("raw: 1,000 actors, durable (redb)", StorageConfig::Redb, 1000),
+            ("raw: 1,000 actors, durable (fjall)", StorageConfig::Fjall, 1000),
         ] {
             let rate = raw(&opts, storage, actors).await?;
             println!("{name:<44} {rate:>10.0} turns/s");

@@ -21,9 +21,20 @@ pub struct Overrides {
     /// Admin bearer token required for deploys and inspection.
     #[arg(long, env = "MICROLITH_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
-    /// Keep state in memory only (nothing survives a restart).
-    #[arg(long)]
-    pub memory: bool,
+    /// Storage backend: redb or fjall (embedded, durable) or memory.
+    #[arg(long, value_enum)]
+    pub storage: Option<StorageKind>,
+}
+
+/// Storage backends selectable by flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StorageKind {
+    /// Embedded redb store.
+    Redb,
+    /// Embedded fjall store.
+    Fjall,
+    /// In memory; nothing survives a restart.
+    Memory,
 }
 
 /// Builds the configuration from `base` defaults, an optional file, the
@@ -47,8 +58,12 @@ pub fn load(base: ServerConfig, file: Option<&Path>, flags: &Overrides) -> anyho
     if let Some(token) = &flags.admin_token {
         config.admin_token = Some(token.clone());
     }
-    if flags.memory {
-        config.storage = microlith_server::StorageConfig::Memory;
+    if let Some(kind) = flags.storage {
+        config.storage = match kind {
+            StorageKind::Redb => microlith_server::StorageConfig::Redb,
+            StorageKind::Fjall => microlith_server::StorageConfig::Fjall,
+            StorageKind::Memory => microlith_server::StorageConfig::Memory,
+        };
     }
     config.runtime_config().context("checking the configuration")?;
     Ok(config)

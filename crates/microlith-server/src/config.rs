@@ -37,7 +37,9 @@ pub struct ServerConfig {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StorageConfig {
     /// The embedded redb store in `data_dir` (durable, single node).
-    Embedded,
+    Redb,
+    /// The embedded fjall (LSM) store in `data_dir` (durable, single node).
+    Fjall,
     /// In memory only: nothing survives a restart. For experiments.
     Memory,
 }
@@ -72,7 +74,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
             data_dir: PathBuf::from(".microlith"),
             admin_token: None,
-            storage: StorageConfig::Embedded,
+            storage: StorageConfig::Fjall,
             actors: ActorsConfig::default(),
             shutdown_timeout_ms: 10_000,
         }

@@ -20,6 +20,7 @@ use std::time::Duration;
 use microlith_runtime::{Runtime, RuntimeConfig, StateLimits};
 use microlith_storage::Store;
 use microlith_storage::memory::MemoryStore;
+use microlith_storage_fjall::FjallStore;
 use microlith_storage_redb::RedbStore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -84,9 +85,16 @@ pub struct Server {
 pub async fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, ServerError> {
     let dir = config.data_dir.clone();
     let store: Arc<dyn Store> = match config.storage {
-        StorageConfig::Embedded => {
+        StorageConfig::Redb => {
             let d = dir.clone();
             let opened = tokio::task::spawn_blocking(move || RedbStore::open(&d))
+                .await
+                .map_err(|e| ServerError::Io(std::io::Error::other(e)))?;
+            Arc::new(opened.map_err(|source| ServerError::Store { dir: dir.display().to_string(), source })?)
+        }
+        StorageConfig::Fjall => {
+            let d = dir.clone();
+            let opened = tokio::task::spawn_blocking(move || FjallStore::open(&d))
                 .await
                 .map_err(|e| ServerError::Io(std::io::Error::other(e)))?;
             Arc::new(opened.map_err(|source| ServerError::Store { dir: dir.display().to_string(), source })?)

@@ -12,7 +12,16 @@ const CLIENTS_PER_ACTOR: usize = 4;
 const ROUNDS: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_increments_survive_kill_9() {
+async fn acknowledged_increments_survive_kill_9_on_redb() {
+    crash_rounds("redb").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_increments_survive_kill_9_on_fjall() {
+    crash_rounds("fjall").await;
+}
+
+async fn crash_rounds(storage: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let http = reqwest::Client::new();
     // Highest value acknowledged per actor, over all rounds.
@@ -20,7 +29,7 @@ async fn acknowledged_increments_survive_kill_9() {
     let mut sent_total = [0u64; ACTORS];
 
     for round in 0..ROUNDS {
-        let p = Proc::start("serve", dir.path(), &[]);
+        let p = Proc::start("serve", dir.path(), &["--storage", storage]);
         if round == 0 {
             let wasm = std::fs::read(repo_file("examples/wasm/counter.wasm")).expect("fixture");
             let r = http.put(format!("{}/v1/classes/counter", p.url)).body(wasm).send().await.expect("deploy");
@@ -73,7 +82,7 @@ async fn acknowledged_increments_survive_kill_9() {
         assert!(acked_now > 0, "round {round}: no increment was acknowledged before the kill");
     }
     // Final check after the last crash.
-    let p = Proc::start("serve", dir.path(), &[]);
+    let p = Proc::start("serve", dir.path(), &["--storage", storage]);
     for (i, a) in acked.iter().enumerate() {
         let (_, v) = post(&http, &format!("{}/v1/actors/counter/c{i}/get", p.url), "").await.expect("get");
         let value = v["value"].as_u64().expect("value");

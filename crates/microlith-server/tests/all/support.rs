@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use microlith_server::{Server, ServerConfig, StorageConfig};
+use microlith_server::{Server, ServerConfig};
 use serde_json::Value;
 
 /// Path of a committed component (built by `scripts/build-guests`).
@@ -40,7 +40,6 @@ pub fn config(dir: &tempfile::TempDir) -> ServerConfig {
     let mut c = ServerConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.path().to_path_buf(),
-        storage: StorageConfig::Embedded,
         ..ServerConfig::default()
     };
     c.actors.turn_deadline_ms = 1000;
