@@ -32,6 +32,10 @@ pub struct Opts {
     /// Concurrent HTTP connections (or tasks for `raw`).
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
+    /// Concurrent HTTP connections for `spread` (many actors want many
+    /// clients: a closed loop's throughput is concurrency / latency).
+    #[arg(long, default_value_t = 256)]
+    pub spread_connections: usize,
     /// Actors for `spread` and `cold`.
     #[arg(long, default_value_t = 1000)]
     pub actors: usize,

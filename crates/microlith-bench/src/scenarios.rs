@@ -83,14 +83,19 @@ async fn edge(opts: &Opts) -> anyhow::Result<LoadResult> {
     Ok(r)
 }
 
-async fn http_counter(opts: &Opts, actors: usize, storage: StorageConfig) -> anyhow::Result<LoadResult> {
+async fn http_counter(
+    opts: &Opts,
+    actors: usize,
+    connections: usize,
+    storage: StorageConfig,
+) -> anyhow::Result<LoadResult> {
     let dir = tempfile::tempdir()?;
     let server = start(dir.path(), storage, actors).await?;
     let addr = server.local_addr();
     let dur = Duration::from_secs_f64(opts.seconds);
     let n = actors as u64;
     let r = phases(opts, async || {
-        load::run(addr, opts.connections, dur, move |c, i| {
+        load::run(addr, connections, dur, move |c, i| {
             // Spread connections and requests over the actors.
             let k = (c as u64).wrapping_mul(7919).wrapping_add(i.wrapping_mul(104_729)) % n;
             format!("/v1/actors/counter/k{k}/incr")
@@ -151,7 +156,7 @@ async fn cold(opts: &Opts, storage: StorageConfig) -> anyhow::Result<Cold> {
     Ok(Cold { p50: cold[n / 2], p99: cold[n * 99 / 100], warm_p50: warm[n / 2] })
 }
 
-async fn raw(opts: &Opts, storage: StorageConfig, actors: usize) -> anyhow::Result<f64> {
+async fn raw(opts: &Opts, storage: StorageConfig, actors: usize, tasks_n: usize) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     let server = start(dir.path(), storage, actors).await?;
     let rt = server.runtime().clone();
@@ -160,7 +165,7 @@ async fn raw(opts: &Opts, storage: StorageConfig, actors: usize) -> anyhow::Resu
     for _ in 0..opts.runs.max(1) {
         let deadline = Instant::now() + dur;
         let mut tasks = Vec::new();
-        for c in 0..opts.connections {
+        for c in 0..tasks_n {
             let rt = rt.clone();
             tasks.push(tokio::spawn(async move {
                 let mut done = 0u64;
@@ -210,7 +215,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
     let engines = [("redb", StorageConfig::Redb), ("fjall", StorageConfig::Fjall)];
     if want("hot") {
         for (engine, storage) in engines.clone() {
-            let r = http_counter(&opts, 1, storage).await?;
+            let r = http_counter(&opts, 1, opts.connections, storage).await?;
             line(&format!("hot: 1 actor, durable incr over HTTP ({engine})"), &r);
             if let Some(e) = edge_rps {
                 println!("{:<44} {:>10.2} (target ≥ 0.5)", "  hot / edge ratio", r.rps / e);
@@ -218,9 +223,11 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         }
     }
     if want("spread") {
-        for (engine, storage) in engines.clone() {
-            let r = http_counter(&opts, opts.actors, storage).await?;
-            line(&format!("spread: {} actors, durable, HTTP ({engine})", opts.actors), &r);
+        for conns in [opts.connections, opts.spread_connections] {
+            for (engine, storage) in engines.clone() {
+                let r = http_counter(&opts, opts.actors, conns, storage).await?;
+                line(&format!("spread: {} actors, {conns} conns, HTTP ({engine})", opts.actors), &r);
+            }
         }
     }
     if want("cold") {
@@ -236,15 +243,16 @@ pub async fn run(opts: Opts) -> anyhow::Result<()> {
         }
     }
     if want("raw") {
-        for (name, storage, actors) in [
-            ("raw: 1 actor, memory store", StorageConfig::Memory, 1),
-            ("raw: 1 actor, durable (redb)", StorageConfig::Redb, 1),
-            ("raw: 1,000 actors, memory store", StorageConfig::Memory, 1000),
-            ("raw: 1 actor, durable (fjall)", StorageConfig::Fjall, 1),
-            ("raw: 1,000 actors, durable (redb)", StorageConfig::Redb, 1000),
-            ("raw: 1,000 actors, durable (fjall)", StorageConfig::Fjall, 1000),
+        let (c, sc) = (opts.connections, opts.spread_connections);
+        for (name, storage, actors, tasks) in [
+            (format!("raw: 1 actor, memory store, {c} tasks"), StorageConfig::Memory, 1, c),
+            (format!("raw: 1 actor, durable (redb), {c} tasks"), StorageConfig::Redb, 1, c),
+            (format!("raw: 1 actor, durable (fjall), {c} tasks"), StorageConfig::Fjall, 1, c),
+            (format!("raw: 1,000 actors, memory, {sc} tasks"), StorageConfig::Memory, 1000, sc),
+            (format!("raw: 1,000 actors, durable (redb), {sc} tasks"), StorageConfig::Redb, 1000, sc),
+            (format!("raw: 1,000 actors, durable (fjall), {sc} tasks"), StorageConfig::Fjall, 1000, sc),
         ] {
-            let rate = raw(&opts, storage, actors).await?;
+            let rate = raw(&opts, storage, actors, tasks).await?;
             println!("{name:<44} {rate:>10.0} turns/s");
         }
     }

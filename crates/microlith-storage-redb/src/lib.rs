@@ -26,7 +26,7 @@ use microlith_core::{ActorId, ClassName, VersionId};
 use microlith_storage::group::{BatchWriter, GroupCommitter};
 use microlith_storage::{
     ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, StateEntry, Store, StoreError, VersionRecord, actor_prefix,
-    prefix_successor, split_state_key, state_key,
+    prefix_successor, scan_range, split_state_key, state_key,
 };
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -141,12 +141,7 @@ impl Store for RedbStore {
         limit: usize,
     ) -> Result<Vec<StateEntry>, StoreError> {
         let base = actor_prefix(actor).len();
-        let lo = state_key(actor, prefix);
-        let start = match start_after {
-            Some(after) if after.as_bytes() >= prefix.as_bytes() => Bound::Excluded(state_key(actor, after)),
-            _ => Bound::Included(lo.clone()),
-        };
-        let end = prefix_successor(&lo).map_or(Bound::Unbounded, Bound::Excluded);
+        let (start, end) = scan_range(actor, prefix, start_after);
         let limit = limit.min(MAX_SCAN_PAGE);
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(engine)?;

@@ -4,6 +4,8 @@
 //! keys never contain `0x00` (see `microlith_core`), so one actor's state is
 //! one contiguous key range and no actor's range contains another's.
 
+use std::ops::Bound;
+
 use microlith_core::ActorId;
 
 /// The prefix of every state key of `actor`.
@@ -30,6 +32,19 @@ pub fn split_state_key(stored: &[u8]) -> Option<(&str, &str, &str)> {
     let key = std::str::from_utf8(parts.next()?).ok()?;
     let user = std::str::from_utf8(parts.next()?).ok()?;
     Some((class, key, user))
+}
+
+/// The stored-key range of `actor`'s entries whose keys start with `prefix`
+/// and sort after `start_after` (a `start_after` before the prefix is
+/// ignored), as (start, end) bounds for an ordered engine.
+pub fn scan_range(actor: &ActorId, prefix: &str, start_after: Option<&str>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let lo = state_key(actor, prefix);
+    let end = prefix_successor(&lo).map_or(Bound::Unbounded, Bound::Excluded);
+    let start = match start_after {
+        Some(after) if after.as_bytes() >= prefix.as_bytes() => Bound::Excluded(state_key(actor, after)),
+        _ => Bound::Included(lo),
+    };
+    (start, end)
 }
 
 /// The smallest byte string greater than every string starting with

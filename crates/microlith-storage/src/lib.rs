@@ -26,7 +26,7 @@ pub mod testing;
 
 pub use error::{CommitError, StoreError};
 pub use group::CommitTicket;
-pub use keys::{actor_prefix, prefix_successor, split_state_key, state_key};
+pub use keys::{actor_prefix, prefix_successor, scan_range, split_state_key, state_key};
 pub use types::{ClassRecord, Commit, StateEntry, VersionRecord, Write};
 
 use async_trait::async_trait;

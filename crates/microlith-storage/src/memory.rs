@@ -12,7 +12,7 @@ use microlith_core::{ActorId, ClassName, VersionId};
 use crate::group::{BatchWriter, GroupCommitter};
 use crate::{
     ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, StateEntry, Store, StoreError, VersionRecord, actor_prefix,
-    prefix_successor, split_state_key, state_key,
+    prefix_successor, scan_range, split_state_key, state_key,
 };
 
 #[derive(Default)]
@@ -78,12 +78,7 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> Result<Vec<StateEntry>, StoreError> {
         let base = actor_prefix(actor).len();
-        let lo = state_key(actor, prefix);
-        let start = match start_after {
-            Some(after) if after.as_bytes() >= prefix.as_bytes() => Bound::Excluded(state_key(actor, after)),
-            _ => Bound::Included(lo.clone()),
-        };
-        let end = prefix_successor(&lo).map_or(Bound::Unbounded, Bound::Excluded);
+        let (start, end) = scan_range(actor, prefix, start_after);
         let data = self.read()?;
         data.state
             .range((start, end))
