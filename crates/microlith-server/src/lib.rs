@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use microlith_runtime::{Runtime, RuntimeConfig, StateLimits};
+use microlith_runtime::{Runtime, RuntimeConfig};
 use microlith_storage::Store;
 use microlith_storage::memory::MemoryStore;
 use microlith_storage_fjall::FjallStore;
@@ -167,12 +167,5 @@ impl Server {
         let http_done = tokio::time::timeout(self.shutdown_timeout, self.serve).await.is_ok();
         let drained = self.runtime.shutdown(self.shutdown_timeout).await;
         http_done && drained
-    }
-}
-
-impl RouteLimits {
-    /// Limits from the runtime's state limits.
-    pub fn from_limits(limits: &StateLimits, max_component_size: usize) -> Self {
-        Self { max_payload_len: limits.max_payload_len, max_component_size }
     }
 }

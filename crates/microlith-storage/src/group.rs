@@ -223,15 +223,14 @@ mod tests {
     use crate::Write;
     use microlith_core::ActorId;
 
-    struct FailOn(u64, Arc<Mutex<Vec<u64>>>);
+    struct FailOn(Arc<Mutex<Vec<u64>>>);
     impl BatchWriter for FailOn {
         fn write_batch(&mut self, batch: &[Commit]) -> Result<(), StoreError> {
             if batch.iter().any(|c| c.writes.first().is_some_and(|w| w.key == "fail")) {
                 return Err(StoreError::Corrupt("injected".into()));
             }
-            let mut seen = self.1.lock().map_err(|_| StoreError::Closed)?;
+            let mut seen = self.0.lock().map_err(|_| StoreError::Closed)?;
             seen.extend(batch.iter().map(|c| c.incarnation));
-            let _ = self.0;
             Ok(())
         }
     }
@@ -247,7 +246,7 @@ mod tests {
     #[tokio::test]
     async fn failed_commit_poisons_later_commits_of_same_incarnation() {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let gc = GroupCommitter::start("t", FailOn(0, seen.clone())).expect("thread");
+        let gc = GroupCommitter::start("t", FailOn(seen.clone())).expect("thread");
         assert!(gc.commit(commit(1, "a")).await.is_ok());
         assert!(matches!(gc.commit(commit(1, "fail")).await, Err(CommitError::WriteFailed(_))));
         assert!(matches!(gc.commit(commit(1, "b")).await, Err(CommitError::Poisoned)));
