@@ -14,6 +14,7 @@ mod error;
 pub mod routes;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -84,26 +85,24 @@ pub struct Server {
 /// Opens the store `config` names.
 pub async fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, ServerError> {
     let dir = config.data_dir.clone();
-    let store: Arc<dyn Store> = match config.storage {
-        StorageConfig::Redb => {
-            let d = dir.clone();
-            let opened = tokio::task::spawn_blocking(move || RedbStore::open(&d))
-                .await
-                .map_err(|e| ServerError::Io(std::io::Error::other(e)))?;
-            Arc::new(opened.map_err(|source| ServerError::Store { dir: dir.display().to_string(), source })?)
-        }
-        StorageConfig::Fjall => {
-            let d = dir.clone();
-            let opened = tokio::task::spawn_blocking(move || FjallStore::open(&d))
-                .await
-                .map_err(|e| ServerError::Io(std::io::Error::other(e)))?;
-            Arc::new(opened.map_err(|source| ServerError::Store { dir: dir.display().to_string(), source })?)
-        }
+    match config.storage {
+        StorageConfig::Redb => open_embedded(dir, RedbStore::open).await,
+        StorageConfig::Fjall => open_embedded(dir, FjallStore::open).await,
         StorageConfig::Memory => {
-            Arc::new(MemoryStore::new().map_err(|source| ServerError::Store { dir: "memory".into(), source })?)
+            Ok(Arc::new(MemoryStore::new().map_err(|source| ServerError::Store { dir: "memory".into(), source })?))
         }
-    };
-    Ok(store)
+    }
+}
+
+/// Opens an embedded backend in `dir` on a blocking thread.
+async fn open_embedded<S: Store>(
+    dir: PathBuf,
+    open: fn(&Path) -> Result<S, microlith_storage::StoreError>,
+) -> Result<Arc<dyn Store>, ServerError> {
+    let d = dir.clone();
+    let opened =
+        tokio::task::spawn_blocking(move || open(&d)).await.map_err(|e| ServerError::Io(std::io::Error::other(e)))?;
+    Ok(Arc::new(opened.map_err(|source| ServerError::Store { dir: dir.display().to_string(), source })?))
 }
 
 impl Server {
