@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use microlith_core::ActorId;
+use microlith_core::{ActorId, VersionId};
 use microlith_storage::{Commit, CommitTicket, Write};
 use microlith_wit::types::HandleError;
 use tokio::sync::{mpsc, oneshot};
@@ -95,6 +95,32 @@ pub(crate) async fn run(rt: Arc<Inner>, actor: ActorId, shared: Arc<ActorShared>
         }
     }
     rt.stats.passivations.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A wasmtime store for one instance of `actor`: memory cap, and an epoch
+/// callback that yields to Tokio at every tick and traps once the current
+/// turn (`turn.started`) is older than the turn deadline.
+pub(crate) fn new_store(rt: &Inner, actor: ActorId, version: VersionId) -> wasmtime::Store<HostState> {
+    let data = HostState {
+        actor,
+        version,
+        store: rt.store.clone(),
+        limits: rt.limits.clone(),
+        cache: StateCache::default(),
+        turn: Turn::default(),
+        memory: MemoryCap { max: rt.config.memory_limit, hit: false },
+    };
+    let mut store = wasmtime::Store::new(&rt.engine, data);
+    store.limiter(|s| &mut s.memory);
+    let deadline = rt.config.turn_deadline;
+    store.epoch_deadline_callback(move |ctx| {
+        if ctx.data().turn.started.is_some_and(|t| t.elapsed() > deadline) {
+            return Err(DeadlineExceeded(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX)).into());
+        }
+        Ok(wasmtime::UpdateDeadline::Yield(1))
+    });
+    store.set_epoch_deadline(1);
+    store
 }
 
 fn now_ms() -> u64 {
@@ -183,26 +209,7 @@ impl Activation {
             return Ok(());
         }
         self.instance = None;
-        let data = HostState {
-            actor: self.actor.clone(),
-            version: current.id,
-            store: self.rt.store.clone(),
-            limits: self.rt.limits.clone(),
-            cache: StateCache::default(),
-            turn: Turn::default(),
-            memory: MemoryCap { max: self.rt.config.memory_limit, hit: false },
-        };
-        let mut store = wasmtime::Store::new(&self.rt.engine, data);
-        store.limiter(|s| &mut s.memory);
-        let deadline = self.rt.config.turn_deadline;
-        store.epoch_deadline_callback(move |ctx| {
-            let late = ctx.data().turn.started.is_some_and(|t| t.elapsed() > deadline);
-            if late {
-                return Err(DeadlineExceeded(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX)).into());
-            }
-            Ok(wasmtime::UpdateDeadline::Yield(1))
-        });
-        store.set_epoch_deadline(1);
+        let mut store = new_store(&self.rt, self.actor.clone(), current.id);
         let bindings = current.pre.instantiate_async(&mut store).await.map_err(|e| {
             let msg = format!("{e:#}");
             if msg.contains("pooling") || msg.contains("concurrent") || msg.contains("limit") {

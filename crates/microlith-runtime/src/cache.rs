@@ -24,11 +24,6 @@ impl StateCache {
         self.map.get(key)
     }
 
-    /// Records a value read from the store.
-    pub fn insert_clean(&mut self, key: String, value: Option<Vec<u8>>) {
-        self.insert(key, value);
-    }
-
     /// Applies a successful turn's writes.
     pub fn apply(&mut self, writes: impl IntoIterator<Item = (String, Option<Vec<u8>>)>) {
         for (k, v) in writes {
@@ -36,7 +31,8 @@ impl StateCache {
         }
     }
 
-    fn insert(&mut self, key: String, value: Option<Vec<u8>>) {
+    /// Records the latest value of `key` (read from the store or written).
+    pub fn insert(&mut self, key: String, value: Option<Vec<u8>>) {
         self.bytes += cost(&key, &value);
         if let Some(old) = self.map.insert(key.clone(), value) {
             self.bytes -= cost(&key, &old);

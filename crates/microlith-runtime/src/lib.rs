@@ -187,25 +187,10 @@ impl Runtime {
     /// Instantiates a fresh copy once, so a component whose start-up traps
     /// is refused at deploy time rather than on every call.
     async fn check_instantiates(&self, loaded: &LoadedVersion) -> Result<(), DeployError> {
-        let data = HostState {
-            actor: ActorId::parse("deploy-check", "deploy-check").map_err(|e| DeployError::Internal(e.to_string()))?,
-            version: loaded.id,
-            store: self.inner.store.clone(),
-            limits: self.inner.limits.clone(),
-            cache: Default::default(),
-            turn: Default::default(),
-            memory: host::MemoryCap { max: self.inner.config.memory_limit, hit: false },
-        };
-        let mut store = wasmtime::Store::new(&self.inner.engine, data);
-        store.limiter(|s| &mut s.memory);
-        store.set_epoch_deadline(1);
-        let deadline = Instant::now() + self.inner.config.turn_deadline;
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() > deadline {
-                return Err(wasmtime::Error::msg("instantiation ran past the turn deadline"));
-            }
-            Ok(wasmtime::UpdateDeadline::Yield(1))
-        });
+        let probe = ActorId::parse("deploy-check", "deploy-check").map_err(|e| DeployError::Internal(e.to_string()))?;
+        let mut store = actor::new_store(&self.inner, probe, loaded.id);
+        // Start-up code runs under the same deadline as a turn.
+        store.data_mut().turn.started = Some(Instant::now());
         loaded
             .pre
             .instantiate_async(&mut store)

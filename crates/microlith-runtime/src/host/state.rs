@@ -42,7 +42,7 @@ impl Host for HostState {
             return Ok(None);
         }
         let value = self.store.get(&self.actor, &key).await?;
-        self.cache.insert_clean(key, value.clone());
+        self.cache.insert(key, value.clone());
         Ok(value)
     }
 
