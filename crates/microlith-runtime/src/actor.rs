@@ -257,7 +257,7 @@ impl Activation {
                 }
                 self.cache.apply(writes.iter().map(|(k, v)| (k.clone(), v.clone())));
                 let writes = writes.into_iter().map(|(key, value)| Write { key, value }).collect();
-                let commit = Commit { actor: self.actor.clone(), incarnation: self.incarnation, writes };
+                let commit = Commit::state(self.actor.clone(), self.incarnation, writes);
                 Ok((reply, Some(commit)))
             }
             Ok(Err(e)) => Err(match e {

@@ -26,7 +26,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use tokio::sync::oneshot;
 
-use crate::{Commit, CommitError, StoreError};
+use crate::{Commit, CommitError, SYSTEM_INCARNATION, StoreError};
 
 /// Most commits written in one batch.
 pub const MAX_BATCH_COMMITS: usize = 8192;
@@ -178,11 +178,7 @@ fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Request>, stats:
                     if poisoned.contains(&commit.incarnation) {
                         let _ = done.send(Err(CommitError::Poisoned));
                     } else {
-                        bytes += commit
-                            .writes
-                            .iter()
-                            .map(|w| w.key.len() + w.value.as_ref().map_or(0, Vec::len))
-                            .sum::<usize>();
+                        bytes += commit.payload_bytes();
                         batch.push(commit);
                         waiters.push(done);
                     }
@@ -202,7 +198,7 @@ fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Request>, stats:
                 Ok(()) => Ok(()),
                 Err(e) => {
                     tracing::error!(error = %e, commits = batch.len(), "group commit failed");
-                    poisoned.extend(batch.iter().map(|c| c.incarnation));
+                    poisoned.extend(batch.iter().map(|c| c.incarnation).filter(|i| *i != SYSTEM_INCARNATION));
                     Err(CommitError::WriteFailed(e.to_string().into()))
                 }
             };
@@ -236,11 +232,11 @@ mod tests {
     }
 
     fn commit(inc: u64, key: &str) -> Commit {
-        Commit {
-            actor: ActorId::parse("c", "k").expect("valid"),
-            incarnation: inc,
-            writes: vec![Write { key: key.into(), value: Some(vec![1]) }],
-        }
+        Commit::state(
+            ActorId::parse("c", "k").expect("valid"),
+            inc,
+            vec![Write { key: key.into(), value: Some(vec![1]) }],
+        )
     }
 
     #[tokio::test]

@@ -47,6 +47,17 @@ pub fn scan_range(actor: &ActorId, prefix: &str, start_after: Option<&str>) -> (
     (start, end)
 }
 
+/// The key range of metadata entries starting with `prefix` and sorting
+/// after `start_after` (one before the prefix is ignored).
+pub fn meta_range(prefix: &[u8], start_after: Option<&[u8]>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let end = prefix_successor(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    let start = match start_after {
+        Some(after) if after >= prefix => Bound::Excluded(after.to_vec()),
+        _ => Bound::Included(prefix.to_vec()),
+    };
+    (start, end)
+}
+
 /// The smallest byte string greater than every string starting with
 /// `prefix`, or `None` if there is none (the prefix is all `0xFF`).
 pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {

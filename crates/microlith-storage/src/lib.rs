@@ -26,14 +26,17 @@ pub mod testing;
 
 pub use error::{CommitError, StoreError};
 pub use group::CommitTicket;
-pub use keys::{actor_prefix, prefix_successor, scan_range, split_state_key, state_key};
-pub use types::{ClassRecord, Commit, StateEntry, VersionRecord, Write};
+pub use keys::{actor_prefix, meta_range, prefix_successor, scan_range, split_state_key, state_key};
+pub use types::{ClassRecord, Commit, MetaEntry, MetaWrite, StateEntry, VersionRecord, Write};
 
 use async_trait::async_trait;
 use microlith_core::{ActorId, ClassName, VersionId};
 
 /// Largest page a single [`Store::scan`] returns, whatever the caller asks.
 pub const MAX_SCAN_PAGE: usize = 1000;
+
+/// The incarnation of host bookkeeping commits, which no failure poisons.
+pub const SYSTEM_INCARNATION: u64 = 0;
 
 /// A durable home for actor state and the class registry.
 ///
@@ -54,7 +57,19 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StateEntry>, StoreError>;
 
-    /// Enqueues one turn's writes. Never blocks; the returned ticket resolves
+    /// Reads one metadata key, as of the last durable commit.
+    async fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Returns up to `limit` (capped at [`MAX_SCAN_PAGE`]) metadata entries
+    /// whose keys start with `prefix`, in key order, after `start_after`.
+    async fn meta_scan(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<MetaEntry>, StoreError>;
+
+    /// Enqueues one turn's writes (state and metadata). Never blocks; the returned ticket resolves
     /// when the writes are durable or the commit failed. Commits are applied
     /// in the order they were enqueued.
     fn commit(&self, commit: Commit) -> CommitTicket;

@@ -11,13 +11,14 @@ use microlith_core::{ActorId, ClassName, VersionId};
 
 use crate::group::{BatchWriter, GroupCommitter};
 use crate::{
-    ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, StateEntry, Store, StoreError, VersionRecord, actor_prefix,
-    prefix_successor, scan_range, split_state_key, state_key,
+    ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, MetaEntry, StateEntry, Store, StoreError, VersionRecord,
+    actor_prefix, meta_range, prefix_successor, scan_range, split_state_key, state_key,
 };
 
 #[derive(Default)]
 struct Data {
     state: BTreeMap<Vec<u8>, Vec<u8>>,
+    meta: BTreeMap<Vec<u8>, Vec<u8>>,
     classes: BTreeMap<ClassName, ClassRecord>,
     components: BTreeMap<VersionId, Vec<u8>>,
 }
@@ -40,6 +41,12 @@ impl BatchWriter for MemoryWriter {
                 match &w.value {
                     Some(v) => data.state.insert(k, v.clone()),
                     None => data.state.remove(&k),
+                };
+            }
+            for w in &commit.meta {
+                match &w.value {
+                    Some(v) => data.meta.insert(w.key.clone(), v.clone()),
+                    None => data.meta.remove(&w.key),
                 };
             }
         }
@@ -88,6 +95,25 @@ impl Store for MemoryStore {
                 Ok(StateEntry { key: key.to_string(), value: v.clone() })
             })
             .collect()
+    }
+
+    async fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.read()?.meta.get(key).cloned())
+    }
+
+    async fn meta_scan(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<MetaEntry>, StoreError> {
+        let data = self.read()?;
+        Ok(data
+            .meta
+            .range(meta_range(prefix, start_after))
+            .take(limit.min(MAX_SCAN_PAGE))
+            .map(|(k, v)| MetaEntry { key: k.clone(), value: v.clone() })
+            .collect())
     }
 
     fn commit(&self, commit: Commit) -> CommitTicket {

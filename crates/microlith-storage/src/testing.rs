@@ -8,7 +8,7 @@ use std::path::Path;
 
 use microlith_core::{ActorId, ClassName, VersionId};
 
-use crate::{Commit, CommitError, Store, StoreError, VersionRecord, Write};
+use crate::{Commit, CommitError, MetaWrite, SYSTEM_INCARNATION, Store, StoreError, VersionRecord, Write};
 
 fn actor(class: &str, key: &str) -> ActorId {
     ActorId::parse(class, key).expect("test names are valid")
@@ -23,7 +23,7 @@ fn del(key: &str) -> Write {
 }
 
 async fn commit<S: Store>(store: &S, actor: &ActorId, writes: Vec<Write>) -> Result<(), CommitError> {
-    store.commit(Commit { actor: actor.clone(), incarnation: 1, writes }).await
+    store.commit(Commit::state(actor.clone(), 1, writes)).await
 }
 
 async fn get<S: Store>(store: &S, a: &ActorId, key: &str) -> Option<String> {
@@ -50,6 +50,7 @@ where
     scans_are_ordered_paged_and_prefixed(&store).await;
     commits_apply_in_order(&store).await;
     registry_round_trips(&store).await;
+    meta_commits_with_state(&store).await;
     if durable {
         store.close().await;
         drop(store);
@@ -108,7 +109,7 @@ async fn scans_are_ordered_paged_and_prefixed<S: Store>(s: &S) {
 async fn commits_apply_in_order<S: Store>(s: &S) {
     let a = actor("order", "x");
     let tickets: Vec<_> = (0..200)
-        .map(|i| s.commit(Commit { actor: a.clone(), incarnation: 7, writes: vec![set("n", &i.to_string())] }))
+        .map(|i| s.commit(Commit::state(a.clone(), 7, vec![set("n", &i.to_string())])))
         .collect();
     for t in tickets {
         t.await.expect("commit");
@@ -137,10 +138,48 @@ async fn registry_round_trips<S: Store>(s: &S) {
     assert_eq!((rec.current, rec.versions.len()), (v1.id, 2));
 }
 
+fn meta(key: &[u8], value: Option<&[u8]>) -> MetaWrite {
+    MetaWrite { key: key.to_vec(), value: value.map(<[u8]>::to_vec) }
+}
+
+async fn meta_keys<S: Store>(s: &S, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Vec<Vec<u8>> {
+    s.meta_scan(prefix, after, limit).await.expect("meta scan").into_iter().map(|e| e.key).collect()
+}
+
+async fn meta_commits_with_state<S: Store>(s: &S) {
+    let a = actor("meta", "a");
+    // State and metadata of one commit land together.
+    let mut c = Commit::state(a.clone(), 11, vec![set("k", "v")]);
+    c.meta = vec![meta(b"alarm/a/x", Some(b"1")), meta(b"alarm/a/y", Some(b"2")), meta(b"outbox/1", Some(b"m"))];
+    s.commit(c).await.expect("commit");
+    assert_eq!(get(s, &a, "k").await.as_deref(), Some("v"));
+    assert_eq!(s.meta_get(b"alarm/a/x").await.expect("get"), Some(b"1".to_vec()));
+    assert_eq!(s.meta_get(b"alarm/a/z").await.expect("get"), None);
+    // Metadata is invisible to state reads and listings.
+    assert_eq!(keys(s, &a, "", None, 100).await, vec!["k"]);
+    assert_eq!(meta_keys(s, b"alarm/", None, 10).await, vec![b"alarm/a/x".to_vec(), b"alarm/a/y".to_vec()]);
+    assert_eq!(meta_keys(s, b"alarm/", Some(b"alarm/a/x"), 10).await, vec![b"alarm/a/y".to_vec()]);
+    assert_eq!(meta_keys(s, b"alarm/", Some(b"a"), 1).await, vec![b"alarm/a/x".to_vec()]);
+    assert_eq!(meta_keys(s, b"", None, 10).await.len(), 3);
+    // A bookkeeping commit with metadata only, under the system incarnation.
+    let mut c = Commit::state(a.clone(), SYSTEM_INCARNATION, Vec::new());
+    c.meta = vec![meta(b"outbox/1", None), meta(b"alarm/a/y", Some(b"3"))];
+    s.commit(c).await.expect("meta-only commit");
+    assert_eq!(meta_keys(s, b"outbox/", None, 10).await, Vec::<Vec<u8>>::new());
+    assert_eq!(s.meta_get(b"alarm/a/y").await.expect("get"), Some(b"3".to_vec()));
+    // Binary keys order by bytes.
+    let mut c = Commit::state(a.clone(), SYSTEM_INCARNATION, Vec::new());
+    c.meta = vec![meta(&[b'b', 0xFF, 0], Some(b"hi")), meta(&[b'b', 0x00, 1], Some(b"lo"))];
+    s.commit(c).await.expect("commit");
+    assert_eq!(meta_keys(s, b"b", None, 10).await, vec![vec![b'b', 0x00, 1], vec![b'b', 0xFF, 0]]);
+}
+
 async fn commits_survive_reopen<S: Store>(s: &S) {
     let a = actor("counter", "one");
     assert_eq!(get(s, &a, "n").await.as_deref(), Some("2"));
     assert_eq!(get(s, &actor("order", "x"), "n").await.as_deref(), Some("199"));
+    assert_eq!(s.meta_get(b"alarm/a/y").await.expect("get"), Some(b"3".to_vec()));
+    assert_eq!(meta_keys(s, b"alarm/", None, 10).await.len(), 2);
     let classes = s.list_classes().await.expect("list");
     let rec = classes.iter().find(|c| c.name.as_str() == "reg").expect("class survives");
     assert_eq!(rec.current, VersionId::of(b"one"));
