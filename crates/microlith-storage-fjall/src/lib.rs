@@ -8,17 +8,21 @@
 //! size instead of rewriting B-tree pages.
 //!
 //! Layout: one fjall database in the directory `fjall/` ([`DB_DIR`]) of the
-//! data directory, with three keyspaces (the same keys and values as the
+//! data directory, with four keyspaces (the same keys and values as the
 //! redb backend's tables):
 //! * `state`: `class 0 key 0 user-key` → value bytes (one actor = one range,
 //!   see [`microlith_storage::state_key`]);
+//! * `meta`: host metadata key → value bytes (alarms, outbox, delivery
+//!   markers; the key layout is the runtime's), written in the same fjall
+//!   batch as the state writes of the commit that carries it;
 //! * `versions`: `class 0 version-hex` → `deployed_at_ms u64 LE, size u64 LE`,
 //!   plus `class 0 "current"` → 32-byte version id;
 //! * `components`: 32-byte version id → component bytes.
 //!
-//! Durability: all writes of actor state go through the group-commit writer
-//! thread ([`microlith_storage::group`]). It turns each drained batch into one
-//! fjall `WriteBatch`, keeping only each key's last write, and commits it with
+//! Durability: all writes of actor state and metadata go through the
+//! group-commit writer thread ([`microlith_storage::group`]). It turns each
+//! drained batch into one fjall `WriteBatch` across the `state` and `meta`
+//! keyspaces, keeping only each key's last write, and commits it with
 //! `PersistMode::SyncAll`, so the journal is written and `fsync`'d before any
 //! ticket of the batch resolves. A batch is atomic: after a crash, reopening
 //! replays the journal and sees either all of it or none of it. Registry
@@ -48,11 +52,13 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 use microlith_core::{ActorId, ClassName, VersionId};
 use microlith_storage::group::{BatchWriter, GroupCommitter};
 use microlith_storage::{
-    ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, StateEntry, Store, StoreError, VersionRecord, actor_prefix,
-    prefix_successor, split_state_key, state_key,
+    ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, MetaEntry, StateEntry, Store, StoreError, VersionRecord,
+    actor_prefix, meta_range, prefix_successor, split_state_key, state_key,
 };
 
 const STATE: &str = "state";
+/// Host metadata, committed atomically with actor state.
+const META: &str = "meta";
 const VERSIONS: &str = "versions";
 const COMPONENTS: &str = "components";
 const CURRENT: &[u8] = b"current";
@@ -116,6 +122,7 @@ fn lower_bound(mut key: Vec<u8>, inclusive: bool) -> Bound<Vec<u8>> {
 struct Db {
     db: Database,
     state: Keyspace,
+    meta: Keyspace,
     versions: Keyspace,
     components: Keyspace,
     /// Serialises registry writes (read-check-write; fjall's plain
@@ -133,6 +140,7 @@ pub struct FjallStore {
 struct FjallWriter {
     db: Database,
     state: Keyspace,
+    meta: Keyspace,
 }
 
 impl BatchWriter for FjallWriter {
@@ -142,7 +150,9 @@ impl BatchWriter for FjallWriter {
         // also needed for correctness, not just speed: every item of a fjall
         // batch gets the same sequence number, so two writes of one key in
         // one batch would collide in the memtable.
+        // State and metadata are deduplicated separately (distinct keyspaces).
         let mut last: BTreeMap<Vec<u8>, Option<&[u8]>> = BTreeMap::new();
+        let mut last_meta: BTreeMap<&[u8], Option<&[u8]>> = BTreeMap::new();
         for commit in batch {
             let prefix = actor_prefix(&commit.actor);
             for w in &commit.writes {
@@ -154,12 +164,22 @@ impl BatchWriter for FjallWriter {
                 check_sizes(&key, w.value.as_deref())?;
                 last.insert(key, w.value.as_deref());
             }
+            for w in &commit.meta {
+                check_sizes(&w.key, w.value.as_deref())?;
+                last_meta.insert(w.key.as_slice(), w.value.as_deref());
+            }
         }
         let mut wb = self.db.batch().durability(Some(PersistMode::SyncAll));
         for (key, value) in last {
             match value {
                 Some(v) => wb.insert(&self.state, key, v),
                 None => wb.remove(&self.state, key),
+            }
+        }
+        for (key, value) in last_meta {
+            match value {
+                Some(v) => wb.insert(&self.meta, key, v),
+                None => wb.remove(&self.meta, key),
             }
         }
         // Appends the batch to the journal, fsyncs it, then applies it to
@@ -179,11 +199,12 @@ impl FjallStore {
             .open()
             .map_err(engine)?;
         let state = db.keyspace(STATE, KeyspaceCreateOptions::default).map_err(engine)?;
+        let meta = db.keyspace(META, KeyspaceCreateOptions::default).map_err(engine)?;
         let versions = db.keyspace(VERSIONS, KeyspaceCreateOptions::default).map_err(engine)?;
         let components = db.keyspace(COMPONENTS, KeyspaceCreateOptions::default).map_err(engine)?;
-        let writer = FjallWriter { db: db.clone(), state: state.clone() };
+        let writer = FjallWriter { db: db.clone(), state: state.clone(), meta: meta.clone() };
         let committer = GroupCommitter::start("fjall", writer).map_err(StoreError::engine)?;
-        Ok(Self { committer, db: Arc::new(Db { db, state, versions, components, registry: Mutex::new(()) }) })
+        Ok(Self { committer, db: Arc::new(Db { db, state, meta, versions, components, registry: Mutex::new(()) }) })
     }
 
     /// Group-commit counters.
@@ -252,6 +273,42 @@ impl Store for FjallStore {
                     .and_then(|k| std::str::from_utf8(k).ok())
                     .ok_or_else(|| StoreError::Corrupt("state key".into()))?;
                 out.push(StateEntry { key: key.to_string(), value: v.to_vec() });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if key.len() > MAX_KEY_LEN {
+            return Ok(None); // no stored key is that long
+        }
+        let k = key.to_vec();
+        self.blocking(move |db| Ok(db.meta.get(&k).map_err(engine)?.map(|v| v.to_vec()))).await
+    }
+
+    async fn meta_scan(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<MetaEntry>, StoreError> {
+        if prefix.len() > MAX_KEY_LEN {
+            return Ok(Vec::new()); // no stored key is that long
+        }
+        let (start, end) = meta_range(prefix, start_after);
+        // The end bound is no longer than the prefix; only `start_after` can
+        // be oversized.
+        let start = match start {
+            Bound::Excluded(after) => lower_bound(after, false),
+            other => other,
+        };
+        let limit = limit.min(MAX_SCAN_PAGE);
+        self.blocking(move |db| {
+            let mut out = Vec::new();
+            for item in db.meta.range((start, end)).take(limit) {
+                let (k, v) = item.into_inner().map_err(engine)?;
+                out.push(MetaEntry { key: k.to_vec(), value: v.to_vec() });
             }
             Ok(out)
         })
@@ -409,7 +466,7 @@ impl Store for FjallStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use microlith_storage::{CommitError, Write};
+    use microlith_storage::{CommitError, MetaWrite, Write};
 
     fn actor(class: &str, key: &str) -> ActorId {
         ActorId::parse(class, key).expect("valid")
@@ -417,6 +474,10 @@ mod tests {
 
     fn set(key: &str, value: &str) -> Write {
         Write { key: key.into(), value: Some(value.as_bytes().to_vec()) }
+    }
+
+    fn meta(key: &[u8], value: Option<&[u8]>) -> MetaWrite {
+        MetaWrite { key: key.to_vec(), value: value.map(<[u8]>::to_vec) }
     }
 
     async fn get(s: &FjallStore, a: &ActorId, key: &str) -> Option<String> {
@@ -435,26 +496,34 @@ mod tests {
         let a = actor("hot", "a");
         let b = actor("hot", "b");
         // One batch, written directly so that all of it is one fjall batch.
-        let mut batch: Vec<Commit> = (0..500)
-            .map(|i| Commit { actor: a.clone(), incarnation: 1, writes: vec![set("n", &i.to_string())] })
-            .collect();
-        batch.push(Commit {
-            actor: b.clone(),
-            incarnation: 2,
-            writes: vec![set("x", "1"), Write { key: "x".into(), value: None }, set("y", "1"), set("y", "2")],
-        });
-        batch.push(Commit { actor: b.clone(), incarnation: 2, writes: vec![Write { key: "y".into(), value: None }] });
-        batch.push(Commit { actor: b.clone(), incarnation: 2, writes: vec![set("x", "last")] });
-        let mut writer = FjallWriter { db: store.db.db.clone(), state: store.db.state.clone() };
+        let mut batch: Vec<Commit> =
+            (0..500).map(|i| Commit::state(a.clone(), 1, vec![set("n", &i.to_string())])).collect();
+        batch.push(Commit::state(
+            b.clone(),
+            2,
+            vec![set("x", "1"), Write { key: "x".into(), value: None }, set("y", "1"), set("y", "2")],
+        ));
+        batch.push(Commit::state(b.clone(), 2, vec![Write { key: "y".into(), value: None }]));
+        batch.push(Commit::state(b.clone(), 2, vec![set("x", "last")]));
+        // Metadata keys are deduplicated the same way, independently of state.
+        let mut c = Commit::state(b.clone(), 2, Vec::new());
+        c.meta = vec![meta(b"x", Some(b"1")), meta(b"x", None), meta(b"y", Some(b"1")), meta(b"y", Some(b"2"))];
+        batch.push(c);
+        let mut c = Commit::state(b.clone(), 2, Vec::new());
+        c.meta = vec![meta(b"y", None), meta(b"x", Some(b"last"))];
+        batch.push(c);
+        let mut writer =
+            FjallWriter { db: store.db.db.clone(), state: store.db.state.clone(), meta: store.db.meta.clone() };
         writer.write_batch(&batch).expect("write batch");
         assert_eq!(get(&store, &a, "n").await.as_deref(), Some("499"));
         assert_eq!(get(&store, &b, "x").await.as_deref(), Some("last"));
         assert_eq!(get(&store, &b, "y").await, None);
+        assert_eq!(store.meta_get(b"x").await.expect("meta get"), Some(b"last".to_vec()));
+        assert_eq!(store.meta_get(b"y").await.expect("meta get"), None);
 
         // The same through the pipeline: enqueue many commits of one key at once.
-        let tickets: Vec<_> = (0..1000)
-            .map(|i| store.commit(Commit { actor: a.clone(), incarnation: 3, writes: vec![set("n", &i.to_string())] }))
-            .collect();
+        let tickets: Vec<_> =
+            (0..1000).map(|i| store.commit(Commit::state(a.clone(), 3, vec![set("n", &i.to_string())]))).collect();
         for t in tickets {
             t.await.expect("commit");
         }
@@ -472,7 +541,7 @@ mod tests {
         for round in 0..50 {
             for (i, a) in actors.iter().enumerate() {
                 let writes = vec![set("round", &round.to_string()), set(&format!("k{round:03}"), &i.to_string())];
-                tickets.push(store.commit(Commit { actor: a.clone(), incarnation: i as u64, writes }));
+                tickets.push(store.commit(Commit::state(a.clone(), i as u64, writes)));
             }
         }
         for t in tickets {
@@ -483,7 +552,7 @@ mod tests {
         store.put_version(&class, v.clone(), b"c1", true).await.expect("put");
         store.close().await;
         assert!(matches!(
-            store.commit(Commit { actor: actors[0].clone(), incarnation: 0, writes: vec![set("late", "x")] }).await,
+            store.commit(Commit::state(actors[0].clone(), 0, vec![set("late", "x")])).await,
             Err(CommitError::Closed)
         ));
         drop(store);
@@ -522,18 +591,44 @@ mod tests {
         let store = FjallStore::open(dir.path()).expect("open");
         let a = actor("big", "a");
         let huge = "k".repeat(MAX_KEY_LEN + 1);
-        let result = store.commit(Commit { actor: a.clone(), incarnation: 1, writes: vec![set(&huge, "v")] }).await;
+        let result = store.commit(Commit::state(a.clone(), 1, vec![set(&huge, "v")])).await;
         assert!(matches!(result, Err(CommitError::WriteFailed(_))));
         // Reads with oversized keys or bounds do not reach fjall.
         assert_eq!(get(&store, &a, &huge).await, None);
         assert!(store.scan(&a, &huge, None, 10).await.expect("scan").is_empty());
         // The writer thread survived: other incarnations still commit.
-        store.commit(Commit { actor: a.clone(), incarnation: 2, writes: vec![set("k", "v")] }).await.expect("commit");
+        store.commit(Commit::state(a.clone(), 2, vec![set("k", "v")])).await.expect("commit");
         assert_eq!(store.scan(&a, "", Some(&format!("j{huge}")), 10).await.expect("scan").len(), 1);
         assert_eq!(store.scan(&a, "", Some(&format!("l{huge}")), 10).await.expect("scan").len(), 0);
         let class = ClassName::new("big").expect("valid");
         assert_eq!(store.list_actors(&class, Some(&format!("0{huge}")), 10).await.expect("list"), vec!["a"]);
         assert!(store.list_actors(&class, Some(&format!("b{huge}")), 10).await.expect("list").is_empty());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn oversized_meta_key_fails_its_batch_and_reads_as_absent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FjallStore::open(dir.path()).expect("open");
+        let a = actor("bigmeta", "a");
+        let huge = vec![b'm'; MAX_KEY_LEN + 1];
+        let mut c = Commit::state(a.clone(), 1, vec![set("k", "v")]);
+        c.meta = vec![meta(&huge, Some(b"v"))];
+        assert!(matches!(store.commit(c).await, Err(CommitError::WriteFailed(_))));
+        // Atomic: the state write of the failed commit is absent too.
+        assert_eq!(get(&store, &a, "k").await, None);
+        assert_eq!(store.meta_get(&huge).await.expect("meta get"), None);
+        assert!(store.meta_scan(&huge, None, 10).await.expect("meta scan").is_empty());
+        // The writer survived; oversized `start_after` bounds do not reach fjall.
+        let mut c = Commit::state(a.clone(), 2, Vec::new());
+        c.meta = vec![meta(b"m", Some(b"1"))];
+        store.commit(c).await.expect("commit");
+        let mut before = b"l".to_vec();
+        before.extend_from_slice(&huge);
+        let mut after = b"m".to_vec();
+        after.extend_from_slice(&huge);
+        assert_eq!(store.meta_scan(b"", Some(&before), 10).await.expect("meta scan").len(), 1);
+        assert!(store.meta_scan(b"", Some(&after), 10).await.expect("meta scan").is_empty());
         store.close().await;
     }
 }

@@ -4,15 +4,18 @@
 //! crash-safe commit protocol; `docs/design/0001-embedded-store.md` records
 //! why it was chosen over fjall and SQLite, with measurements.
 //!
-//! Layout: one database file `state.redb` with three tables (see
+//! Layout: one database file `state.redb` with four tables (see
 //! `docs/formats/redb-store.md`):
 //! * `state`: `class 0 key 0 user-key` → value bytes (one actor = one range);
+//! * `meta`: host metadata key → value bytes (alarms, outbox, delivery
+//!   markers; the key layout is the runtime's), written in the same
+//!   transaction as the state writes of the commit that carries it;
 //! * `versions`: `class 0 version-hex` → `deployed_at_ms u64 LE, size u64 LE`,
 //!   plus `class 0 "current"` → 32-byte version id;
 //! * `components`: 32-byte version id → component bytes.
 //!
-//! All writes of actor state go through the group-commit writer thread
-//! ([`microlith_storage::group`]), which writes each batch in one
+//! All writes of actor state and metadata go through the group-commit writer
+//! thread ([`microlith_storage::group`]), which writes each batch in one
 //! `Durability::Immediate` transaction. Reads and registry writes run on
 //! Tokio's blocking pool. This module is the only place with blocking IO.
 
@@ -25,12 +28,14 @@ use async_trait::async_trait;
 use microlith_core::{ActorId, ClassName, VersionId};
 use microlith_storage::group::{BatchWriter, GroupCommitter};
 use microlith_storage::{
-    ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, StateEntry, Store, StoreError, VersionRecord, actor_prefix,
-    prefix_successor, scan_range, split_state_key, state_key,
+    ClassRecord, Commit, CommitTicket, MAX_SCAN_PAGE, MetaEntry, StateEntry, Store, StoreError, VersionRecord,
+    actor_prefix, meta_range, prefix_successor, scan_range, split_state_key, state_key,
 };
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
+/// Host metadata, committed atomically with actor state.
+const META: TableDefinition<&[u8], &[u8]> = TableDefinition::new("meta");
 const VERSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("versions");
 const COMPONENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("components");
 const CURRENT: &[u8] = b"current";
@@ -55,7 +60,9 @@ impl BatchWriter for RedbWriter {
         // The batch is one atomic transaction, so only each key's last write
         // matters: a hot actor's 500 increments become one insert. Applying
         // the survivors in key order also keeps B-tree page visits local.
+        // State and metadata are deduplicated separately (distinct tables).
         let mut last: BTreeMap<Vec<u8>, Option<&[u8]>> = BTreeMap::new();
+        let mut last_meta: BTreeMap<&[u8], Option<&[u8]>> = BTreeMap::new();
         for commit in batch {
             let prefix = actor_prefix(&commit.actor);
             for w in &commit.writes {
@@ -64,24 +71,40 @@ impl BatchWriter for RedbWriter {
                 key.extend_from_slice(w.key.as_bytes());
                 last.insert(key, w.value.as_deref());
             }
+            for w in &commit.meta {
+                last_meta.insert(w.key.as_slice(), w.value.as_deref());
+            }
         }
         let mut txn = self.0.begin_write().map_err(engine)?;
         txn.set_durability(Durability::Immediate).map_err(engine)?;
         {
             let mut table = txn.open_table(STATE).map_err(engine)?;
-            for (key, value) in &last {
-                match value {
-                    Some(v) => {
-                        table.insert(key.as_slice(), *v).map_err(engine)?;
-                    }
-                    None => {
-                        table.remove(key.as_slice()).map_err(engine)?;
-                    }
-                }
-            }
+            apply(&mut table, last.iter().map(|(k, v)| (k.as_slice(), *v)))?;
+        }
+        if !last_meta.is_empty() {
+            let mut table = txn.open_table(META).map_err(engine)?;
+            apply(&mut table, last_meta.into_iter())?;
         }
         txn.commit().map_err(engine)
     }
+}
+
+/// Inserts (`Some`) or removes (`None`) each key of `writes` in `table`.
+fn apply<'a>(
+    table: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
+    writes: impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+) -> Result<(), StoreError> {
+    for (key, value) in writes {
+        match value {
+            Some(v) => {
+                table.insert(key, v).map_err(engine)?;
+            }
+            None => {
+                table.remove(key).map_err(engine)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl RedbStore {
@@ -92,7 +115,7 @@ impl RedbStore {
         let db = Arc::new(Database::create(dir.join(DB_FILE)).map_err(engine)?);
         // Create the tables so that read transactions can always open them.
         let txn = db.begin_write().map_err(engine)?;
-        for def in [STATE, VERSIONS, COMPONENTS] {
+        for def in [STATE, META, VERSIONS, COMPONENTS] {
             txn.open_table(def).map_err(engine)?;
         }
         txn.commit().map_err(engine)?;
@@ -153,6 +176,39 @@ impl Store for RedbStore {
                 let (k, v) = item.map_err(engine)?;
                 let key = std::str::from_utf8(&k.value()[base..]).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 out.push(StateEntry { key: key.to_string(), value: v.value().to_vec() });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let k = key.to_vec();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(engine)?;
+            let table = txn.open_table(META).map_err(engine)?;
+            Ok(table.get(k.as_slice()).map_err(engine)?.map(|v| v.value().to_vec()))
+        })
+        .await
+    }
+
+    async fn meta_scan(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<MetaEntry>, StoreError> {
+        let (start, end) = meta_range(prefix, start_after);
+        let limit = limit.min(MAX_SCAN_PAGE);
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(engine)?;
+            let table = txn.open_table(META).map_err(engine)?;
+            let start = start.as_ref().map(Vec::as_slice);
+            let end = end.as_ref().map(Vec::as_slice);
+            let mut out = Vec::new();
+            for item in table.range::<&[u8]>((start, end)).map_err(engine)?.take(limit) {
+                let (k, v) = item.map_err(engine)?;
+                out.push(MetaEntry { key: k.value().to_vec(), value: v.value().to_vec() });
             }
             Ok(out)
         })
@@ -332,8 +388,34 @@ fn class_of(stored: &[u8]) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use microlith_storage::{MetaWrite, Write};
+
+    fn meta(key: &[u8], value: Option<&[u8]>) -> MetaWrite {
+        MetaWrite { key: key.to_vec(), value: value.map(<[u8]>::to_vec) }
+    }
+
     #[tokio::test]
     async fn redb_store_passes_conformance() {
-        microlith_storage::testing::conformance_suite(super::RedbStore::open, true).await;
+        microlith_storage::testing::conformance_suite(RedbStore::open, true).await;
+    }
+
+    #[tokio::test]
+    async fn batch_applies_state_and_meta_in_commit_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = RedbStore::open(dir.path()).expect("open");
+        let a = ActorId::parse("hot", "a").expect("valid");
+        // One batch, written directly so that all of it is one transaction.
+        let mut first = Commit::state(a.clone(), 1, vec![Write { key: "n".into(), value: Some(b"1".to_vec()) }]);
+        first.meta = vec![meta(b"x", Some(b"1")), meta(b"x", None), meta(b"y", Some(b"1")), meta(b"y", Some(b"2"))];
+        let mut second = Commit::state(a.clone(), 1, vec![Write { key: "n".into(), value: None }]);
+        second.meta = vec![meta(b"y", None), meta(b"x", Some(b"last"))];
+        RedbWriter(store.db.clone()).write_batch(&[first, second]).expect("write batch");
+        assert_eq!(store.get(&a, "n").await.expect("get"), None);
+        assert_eq!(store.meta_get(b"x").await.expect("meta get"), Some(b"last".to_vec()));
+        assert_eq!(store.meta_get(b"y").await.expect("meta get"), None);
+        let all = store.meta_scan(b"", None, 10).await.expect("meta scan");
+        assert_eq!(all, vec![MetaEntry { key: b"x".to_vec(), value: b"last".to_vec() }]);
+        store.close().await;
     }
 }
