@@ -3,43 +3,105 @@
 //!
 //! Life cycle: the directory spawns the task on the first message; the task
 //! instantiates the class's current version lazily, runs each message as a
-//! turn, commits the turn's writes through the store's group-commit queue
-//! without waiting (pipelining), and hands the caller its reply together with
-//! the commit ticket that gates it. It passivates after an idle timeout, when
-//! the directory asks it to (LRU cap), or at shutdown — always after its
-//! in-flight commits resolved, so a successor activation reads final state.
+//! turn, commits the turn's effects (state writes, alarm changes, outgoing
+//! messages) through the store's group-commit queue without waiting
+//! (pipelining), and hands the caller its reply together with the [`Gate`]
+//! it must pass before leaving the process. It passivates after an idle
+//! timeout, when the directory asks it to (LRU cap), or at shutdown — always
+//! after its in-flight commits resolved, so a successor activation reads
+//! final state.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use microlith_core::{ActorId, VersionId};
-use microlith_storage::{Commit, CommitTicket, Write};
+use microlith_core::ActorId;
+use microlith_storage::{Commit, CommitError, CommitTicket, MetaWrite, Write};
 use microlith_wit::types::HandleError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::Inner;
+use crate::alarm::now_ms;
 use crate::cache::StateCache;
+use crate::calls::Chain;
 use crate::directory::ActorShared;
 use crate::error::CallError;
 use crate::host::{HostState, MemoryCap, MemoryLimitExceeded, Turn};
+use crate::meta::{self, MsgId};
+use crate::outbox::{OutMsg, Pump};
 use crate::registry::LoadedVersion;
 
 /// A message for an actor.
 pub(crate) struct Envelope {
-    pub method: String,
-    pub payload: Vec<u8>,
-    pub caller: Option<String>,
+    pub body: Body,
+    pub origin: Origin,
     pub reply: oneshot::Sender<Gated>,
 }
 
-/// A turn's outcome and the commit it must wait for before leaving the
-/// process (the output gate).
+/// What an actor is asked to do.
+pub(crate) enum Body {
+    /// Run `handle(method, payload)`.
+    Call { method: String, payload: Vec<u8> },
+    /// Run `on-alarm(name)` if the alarm is still due at `due`; when
+    /// `give_up` is set, delete it instead (its retries are exhausted).
+    Alarm { name: String, due: u64, give_up: bool },
+}
+
+/// Where a message comes from.
+#[derive(Default, Clone)]
+pub(crate) struct Origin {
+    /// The principal on whose behalf the chain runs.
+    pub principal: Option<String>,
+    /// The sending actor, for actor-to-actor messages.
+    pub actor: Option<ActorId>,
+    /// The call chain, for calls from actors; `None` starts a new chain.
+    pub chain: Option<Arc<Chain>>,
+    /// Set for one-way messages from an outbox.
+    pub delivery: Option<Delivery>,
+}
+
+/// A one-way message's identity at its target.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Delivery {
+    pub id: MsgId,
+    /// Whether the message may have been run already (a redelivery), so the
+    /// target checks its delivery marker first.
+    pub check: bool,
+}
+
+/// The commits an output depends on. It may leave the process only once
+/// all of them are durable.
+#[derive(Default, Clone, Debug)]
+pub(crate) struct Gate(Vec<CommitTicket>);
+
+impl Gate {
+    /// Adds `ticket` unless it already resolved successfully.
+    pub fn push(&mut self, ticket: CommitTicket) {
+        if !matches!(ticket.peek(), Some(Ok(()))) {
+            self.0.push(ticket);
+        }
+    }
+
+    pub fn extend(&mut self, other: Gate) {
+        for t in other.0 {
+            self.push(t);
+        }
+    }
+
+    /// Waits until every commit is durable; fails if one failed.
+    pub async fn pass(self) -> Result<(), CommitError> {
+        for t in self.0 {
+            t.await?;
+        }
+        Ok(())
+    }
+}
+
+/// A turn's outcome and the gate its output must pass.
 pub(crate) struct Gated {
     pub result: Result<Vec<u8>, CallError>,
-    pub gate: Option<CommitTicket>,
+    pub gate: Gate,
 }
 
 /// The trap a turn gets when it runs out of time.
@@ -50,7 +112,13 @@ struct DeadlineExceeded(u64);
 struct Instance {
     store: wasmtime::Store<HostState>,
     bindings: microlith_wit::Actor,
-    version: Arc<LoadedVersion>,
+}
+
+/// What a successful turn leaves behind.
+struct Effects {
+    turn: Turn,
+    /// The one-way message this turn ran, whose delivery marker it writes.
+    delivered: Option<MsgId>,
 }
 
 struct Activation {
@@ -58,12 +126,21 @@ struct Activation {
     actor: ActorId,
     instance: Option<Instance>,
     cache: StateCache,
+    alarms: Option<BTreeMap<String, u64>>,
+    reentry: Option<mpsc::UnboundedReceiver<Envelope>>,
     incarnation: u64,
     in_flight: VecDeque<CommitTicket>,
+    pump: Option<Pump>,
 }
 
 /// Runs the actor until it passivates.
-pub(crate) async fn run(rt: Arc<Inner>, actor: ActorId, shared: Arc<ActorShared>, mut rx: mpsc::Receiver<Envelope>) {
+pub(crate) async fn run(
+    rt: Arc<Inner>,
+    actor: ActorId,
+    shared: Arc<ActorShared>,
+    mut rx: mpsc::Receiver<Envelope>,
+    reentry: mpsc::UnboundedReceiver<Envelope>,
+) {
     rt.stats.activations.fetch_add(1, Ordering::Relaxed);
     let mut act = Activation {
         incarnation: rt.next_incarnation.fetch_add(1, Ordering::Relaxed),
@@ -71,7 +148,10 @@ pub(crate) async fn run(rt: Arc<Inner>, actor: ActorId, shared: Arc<ActorShared>
         actor,
         instance: None,
         cache: StateCache::default(),
+        alarms: None,
+        reentry: Some(reentry),
         in_flight: VecDeque::new(),
+        pump: None,
     };
     let idle = rt.config.idle_timeout;
     loop {
@@ -100,13 +180,17 @@ pub(crate) async fn run(rt: Arc<Inner>, actor: ActorId, shared: Arc<ActorShared>
 /// A wasmtime store for one instance of `actor`: memory cap, and an epoch
 /// callback that yields to Tokio at every tick and traps once the current
 /// turn (`turn.started`) is older than the turn deadline.
-pub(crate) fn new_store(rt: &Inner, actor: ActorId, version: VersionId) -> wasmtime::Store<HostState> {
+pub(crate) fn new_store(rt: &Arc<Inner>, actor: ActorId, loaded: Arc<LoadedVersion>) -> wasmtime::Store<HostState> {
     let data = HostState {
+        rt: rt.clone(),
         actor,
-        version,
+        version: loaded.id,
+        loaded,
         store: rt.store.clone(),
         limits: rt.limits.clone(),
         cache: StateCache::default(),
+        alarms: None,
+        reentry: None,
         turn: Turn::default(),
         memory: MemoryCap { max: rt.config.memory_limit, hit: false },
     };
@@ -121,10 +205,6 @@ pub(crate) fn new_store(rt: &Inner, actor: ActorId, version: VersionId) -> wasmt
     });
     store.set_epoch_deadline(1);
     store
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Activation {
@@ -157,12 +237,17 @@ impl Activation {
     fn reset(&mut self) {
         self.instance = None;
         self.cache.clear();
+        self.alarms = None;
         self.in_flight.clear();
         self.incarnation = self.rt.next_incarnation.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn read_gate(&self) -> Option<CommitTicket> {
-        self.in_flight.back().filter(|t| t.peek().is_none()).cloned()
+    fn read_gate(&self) -> Gate {
+        let mut gate = Gate::default();
+        if let Some(t) = self.in_flight.back() {
+            gate.push(t.clone());
+        }
+        gate
     }
 
     async fn turn(&mut self, env: Envelope) {
@@ -175,28 +260,125 @@ impl Activation {
         }
         let turn_id = self.rt.next_turn.fetch_add(1, Ordering::Relaxed);
         self.rt.stats.turns.fetch_add(1, Ordering::Relaxed);
-        let result = match self.ensure_instance().await {
-            Ok(()) => {
-                let span = tracing::debug_span!("turn", actor = %self.actor, turn = turn_id, method = %env.method);
-                self.run_turn(turn_id, env.method, env.payload, env.caller).instrument(span).await
-            }
-            Err(e) => Err(e),
-        };
+        let Envelope { body, origin, reply } = env;
+        let span = tracing::debug_span!("turn", actor = %self.actor, turn = turn_id);
+        let result = self.run(turn_id, body, origin).instrument(span).await;
         let gated = match result {
-            Ok((reply, Some(commit))) => {
-                let ticket = self.rt.store.commit(commit);
-                self.in_flight.push_back(ticket.clone());
-                Gated { result: Ok(reply), gate: Some(ticket) }
+            Ok((bytes, Some(effects))) => Gated { result: Ok(bytes), gate: self.commit(effects) },
+            Ok((bytes, None)) => Gated { result: Ok(bytes), gate: self.read_gate() },
+            Err((e, deps)) => {
+                let mut gate = self.read_gate();
+                gate.extend(deps);
+                Gated { result: Err(e), gate }
             }
-            Ok((reply, None)) => Gated { result: Ok(reply), gate: self.read_gate() },
-            Err(e) => Gated { result: Err(e), gate: self.read_gate() },
         };
         if self.cache.bytes() > self.rt.limits.max_cache_bytes && self.in_flight.iter().all(|t| t.peek().is_some()) {
             self.in_flight.clear();
             self.cache.clear();
         }
         // The caller may have gone away; its reply is simply dropped.
-        let _ = env.reply.send(gated);
+        let _ = reply.send(gated);
+    }
+
+    /// Runs one message; on success returns the reply and the effects to
+    /// commit (if any), on failure the error and the commits it depends on.
+    async fn run(
+        &mut self,
+        turn_id: u64,
+        body: Body,
+        origin: Origin,
+    ) -> Result<(Vec<u8>, Option<Effects>), (CallError, Gate)> {
+        let no_deps = |e| (e, Gate::default());
+        if let Some(d) = origin.delivery
+            && d.check
+            && self
+                .rt
+                .store
+                .meta_get(&meta::inbox_key(&self.actor, d.id))
+                .await
+                .map_err(|e| no_deps(e.into()))?
+                .is_some()
+        {
+            // Already run before a crash or a retry: acknowledge only.
+            return Ok((Vec::new(), None));
+        }
+        let chain = origin.chain.clone().unwrap_or_else(|| {
+            Arc::new(Chain { id: self.rt.next_chain.fetch_add(1, Ordering::Relaxed), waiting: Vec::new() })
+        });
+        match body {
+            Body::Call { method, payload } => {
+                tracing::debug!(%method, "call");
+                self.ensure_instance().await.map_err(no_deps)?;
+                let turn = self.guest_turn(turn_id, &origin, chain, Entry::Handle(&method, &payload)).await?;
+                let (reply, turn) = turn;
+                let delivered = origin.delivery.map(|d| d.id);
+                let effects = (turn.has_effects() || delivered.is_some()).then_some(Effects { turn, delivered });
+                Ok((reply, effects))
+            }
+            Body::Alarm { name, due, give_up } => {
+                if self.alarm_table().await.map_err(no_deps)?.get(&name) != Some(&due) {
+                    return Ok((Vec::new(), None)); // cancelled or moved since
+                }
+                let mut turn = if give_up {
+                    tracing::error!(actor = %self.actor, alarm = %name, "alarm failed too often; deleting it");
+                    Turn::default()
+                } else {
+                    self.ensure_instance().await.map_err(no_deps)?;
+                    self.guest_turn(turn_id, &origin, chain, Entry::Alarm(&name)).await?.1
+                };
+                // A fired alarm is done, unless the turn set it again.
+                turn.alarm_ops.entry(name).or_insert(None);
+                Ok((Vec::new(), Some(Effects { turn, delivered: None })))
+            }
+        }
+    }
+
+    async fn alarm_table(&mut self) -> Result<&BTreeMap<String, u64>, CallError> {
+        if self.alarms.is_none() {
+            self.alarms = Some(crate::host::load_alarms(self.rt.store.as_ref(), &self.actor).await?);
+        }
+        Ok(self.alarms.get_or_insert_default())
+    }
+
+    /// Enqueues the commit of a successful turn and applies its effects to
+    /// the actor's in-memory view; returns the gate of the turn's output.
+    fn commit(&mut self, effects: Effects) -> Gate {
+        let Effects { turn, delivered } = effects;
+        let mut meta_writes: Vec<MetaWrite> = Vec::new();
+        for (name, op) in &turn.alarm_ops {
+            meta_writes.push(MetaWrite { key: meta::alarm_key(&self.actor, name), value: op.map(meta::encode_due) });
+        }
+        meta_writes.extend(turn.sends.iter().map(OutMsg::record));
+        if let Some(id) = delivered {
+            meta_writes.push(MetaWrite { key: meta::inbox_key(&self.actor, id), value: Some(Vec::new()) });
+        }
+        self.cache.apply(turn.writes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let writes = turn.writes.into_iter().map(|(key, value)| Write { key, value }).collect();
+        let commit = Commit { actor: self.actor.clone(), incarnation: self.incarnation, writes, meta: meta_writes };
+        let ticket = self.rt.store.commit(commit);
+        self.in_flight.push_back(ticket.clone());
+        for (name, op) in turn.alarm_ops {
+            match op {
+                Some(due) => {
+                    self.rt.alarms.set(&self.actor, &name, due, Some(ticket.clone()));
+                    if let Some(t) = self.alarms.as_mut() {
+                        t.insert(name, due);
+                    }
+                }
+                None => {
+                    self.rt.alarms.cancel(&self.actor, &name);
+                    if let Some(t) = self.alarms.as_mut() {
+                        t.remove(&name);
+                    }
+                }
+            }
+        }
+        if !turn.sends.is_empty() {
+            self.pump.get_or_insert_with(|| Pump::start(&self.rt)).push(ticket.clone(), turn.sends);
+        }
+        let mut gate = turn.deps;
+        gate.push(ticket);
+        gate
     }
 
     async fn ensure_instance(&mut self) -> Result<(), CallError> {
@@ -205,77 +387,107 @@ impl Activation {
             .registry
             .current(&self.actor.class)
             .ok_or_else(|| CallError::UnknownClass(self.actor.class.to_string()))?;
-        if self.instance.as_ref().is_some_and(|i| i.version.id == current.id) {
+        if self.instance.as_ref().is_some_and(|i| i.store.data().version == current.id) {
             return Ok(());
         }
         self.instance = None;
-        let mut store = new_store(&self.rt, self.actor.clone(), current.id);
-        let bindings = current.pre.instantiate_async(&mut store).await.map_err(|e| {
-            let msg = format!("{e:#}");
-            if msg.contains("pooling") || msg.contains("concurrent") || msg.contains("limit") {
-                CallError::Overloaded(format!("no instance slot free: {msg}"))
-            } else {
-                CallError::Trap(format!("instantiation failed: {msg}"))
-            }
-        })?;
-        self.instance = Some(Instance { store, bindings, version: current });
+        let mut store = new_store(&self.rt, self.actor.clone(), current.clone());
+        let bindings = current.pre.instantiate_async(&mut store).await.map_err(instantiation_error)?;
+        self.instance = Some(Instance { store, bindings });
         Ok(())
     }
 
-    /// Runs the guest's `handle`; returns the reply and the commit to make.
-    async fn run_turn(
+    /// Runs one guest export as a turn; returns its reply and the finished
+    /// turn (with its effects), or the error and the commits it depends on.
+    async fn guest_turn(
         &mut self,
         turn_id: u64,
-        method: String,
-        payload: Vec<u8>,
-        caller: Option<String>,
-    ) -> Result<(Vec<u8>, Option<Commit>), CallError> {
+        origin: &Origin,
+        chain: Arc<Chain>,
+        entry: Entry<'_>,
+    ) -> Result<(Vec<u8>, Turn), (CallError, Gate)> {
         let Some(inst) = self.instance.as_mut() else {
-            return Err(CallError::Internal("no instance".into()));
+            return Err((CallError::Internal("no instance".into()), Gate::default()));
         };
         {
             let data = inst.store.data_mut();
             data.cache = std::mem::take(&mut self.cache);
-            data.turn.begin(turn_id, caller, now_ms());
+            data.alarms = self.alarms.take();
+            data.reentry = self.reentry.take();
+            data.turn.begin(turn_id, origin, chain, now_ms());
             data.memory.hit = false;
         }
         inst.store.set_epoch_deadline(1);
-        let outcome = inst.bindings.call_handle(&mut inst.store, &method, &payload).await;
+        let outcome = match entry {
+            Entry::Handle(method, payload) => inst.bindings.call_handle(&mut inst.store, method, payload).await,
+            Entry::Alarm(name) => {
+                inst.bindings.call_on_alarm(&mut inst.store, name).await.map(|r| r.map(|()| Vec::new()))
+            }
+        };
         let data = inst.store.data_mut();
         self.cache = std::mem::take(&mut data.cache);
-        data.turn.started = None;
-        let writes = std::mem::take(&mut data.turn.writes);
+        self.alarms = data.alarms.take();
+        self.reentry = data.reentry.take();
+        let mut turn = std::mem::take(&mut data.turn);
+        turn.started = None;
         let memory_hit = data.memory.hit;
+        let deps = std::mem::take(&mut turn.deps);
         match outcome {
             Ok(Ok(reply)) => {
                 let max = self.rt.limits.max_reply_len;
                 if reply.len() > max {
-                    return Err(CallError::TooLarge { what: "reply", len: reply.len(), max });
+                    return Err((CallError::TooLarge { what: "reply", len: reply.len(), max }, deps));
                 }
-                if writes.is_empty() {
-                    return Ok((reply, None));
-                }
-                self.cache.apply(writes.iter().map(|(k, v)| (k.clone(), v.clone())));
-                let writes = writes.into_iter().map(|(key, value)| Write { key, value }).collect();
-                let commit = Commit::state(self.actor.clone(), self.incarnation, writes);
-                Ok((reply, Some(commit)))
+                turn.deps = deps;
+                Ok((reply, turn))
             }
-            Ok(Err(e)) => Err(match e {
-                HandleError::UnknownMethod(m) => CallError::UnknownMethod(if m.is_empty() { method } else { m }),
-                HandleError::BadRequest(m) => CallError::BadRequest(m),
-                HandleError::Failed(m) => CallError::Guest(m),
-            }),
+            Ok(Err(e)) => Err((handle_error(e, entry.name()), deps)),
             Err(trap) => {
                 // A trapped instance cannot be entered again: replace it.
                 self.instance = None;
                 self.rt.stats.traps.fetch_add(1, Ordering::Relaxed);
-                Err(classify_trap(&trap, memory_hit, self.rt.config.memory_limit))
+                Err((classify_trap(&trap, memory_hit, self.rt.config.memory_limit), deps))
             }
         }
     }
 }
 
-fn classify_trap(trap: &wasmtime::Error, memory_hit: bool, memory_limit: u64) -> CallError {
+/// Which export a turn runs.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Handle(&'a str, &'a [u8]),
+    Alarm(&'a str),
+}
+
+impl Entry<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Entry::Handle(method, _) => method,
+            Entry::Alarm(_) => "on-alarm",
+        }
+    }
+}
+
+fn instantiation_error(e: wasmtime::Error) -> CallError {
+    let msg = format!("{e:#}");
+    if msg.contains("pooling") || msg.contains("concurrent") || msg.contains("limit") {
+        CallError::Overloaded(format!("no instance slot free: {msg}"))
+    } else {
+        CallError::Trap(format!("instantiation failed: {msg}"))
+    }
+}
+
+/// The runtime error for a guest's `handle-error`.
+pub(crate) fn handle_error(e: HandleError, method: &str) -> CallError {
+    match e {
+        HandleError::UnknownMethod(m) => CallError::UnknownMethod(if m.is_empty() { method.to_string() } else { m }),
+        HandleError::BadRequest(m) => CallError::BadRequest(m),
+        HandleError::Failed(m) => CallError::Guest(m),
+    }
+}
+
+/// The runtime error for a trap.
+pub(crate) fn classify_trap(trap: &wasmtime::Error, memory_hit: bool, memory_limit: u64) -> CallError {
     if let Some(d) = trap.downcast_ref::<DeadlineExceeded>() {
         return CallError::DeadlineExceeded(d.0);
     }

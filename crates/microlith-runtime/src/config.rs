@@ -29,6 +29,22 @@ pub struct RuntimeConfig {
     pub max_pipelined_commits: usize,
     /// Largest component accepted by a deploy, in bytes.
     pub max_component_size: usize,
+    /// How long an actor-to-actor call waits for its reply unless the
+    /// caller gives its own timeout.
+    pub call_timeout: Duration,
+    /// Most actors waiting in one call chain (deeper calls are refused).
+    pub max_call_depth: usize,
+    /// Most one-way messages one turn may send.
+    pub max_sends_per_turn: usize,
+    /// Most alarms one actor may have set.
+    pub max_alarms_per_actor: usize,
+    /// Longest alarm name, in bytes.
+    pub max_alarm_name_len: usize,
+    /// Delay before the first retry of a failed alarm; it doubles with each
+    /// further retry.
+    pub alarm_retry_base: Duration,
+    /// Retries of a failing alarm before it is deleted.
+    pub alarm_max_retries: u32,
 }
 
 /// Size limits enforced on guests and callers.
@@ -73,6 +89,13 @@ impl Default for RuntimeConfig {
             limits: StateLimits::default(),
             max_pipelined_commits: 256,
             max_component_size: 64 << 20,
+            call_timeout: Duration::from_secs(30),
+            max_call_depth: 64,
+            max_sends_per_turn: 1000,
+            max_alarms_per_actor: 1000,
+            max_alarm_name_len: 256,
+            alarm_retry_base: Duration::from_secs(1),
+            alarm_max_retries: 6,
         }
     }
 }

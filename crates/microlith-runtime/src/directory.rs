@@ -6,6 +6,10 @@
 //! no message is ever left in a mailbox nobody reads, and a new activation
 //! for the same id can only start after the old one is gone.
 //!
+//! A message in a call chain addressed to an actor that is waiting in that
+//! same chain goes to the actor's reentry channel instead of its mailbox:
+//! the waiting turn serves it (see `host::actors`).
+//!
 //! The directory is an LRU list. When it holds more than `max_active` actors,
 //! the least recently used ones are asked to passivate; one that is busy
 //! finishes its queue first, so the cap is soft.
@@ -32,6 +36,9 @@ pub(crate) struct ActorShared {
 
 struct Handle {
     tx: mpsc::Sender<Envelope>,
+    /// Unbounded: only actors waiting in the sender's own chain get these,
+    /// and each waiting caller sends one at a time.
+    reentry: mpsc::UnboundedSender<Envelope>,
     shared: Arc<ActorShared>,
 }
 
@@ -53,8 +60,9 @@ pub(crate) struct Directory {
 pub(crate) enum Dispatched {
     /// The message is in an existing actor's mailbox.
     Queued,
-    /// A new activation must be started with this receiver.
-    Spawn(Arc<ActorShared>, mpsc::Receiver<Envelope>),
+    /// A new activation must be started with these receivers (mailbox and
+    /// reentry channel).
+    Spawn(Arc<ActorShared>, mpsc::Receiver<Envelope>, mpsc::UnboundedReceiver<Envelope>),
 }
 
 impl Directory {
@@ -78,6 +86,12 @@ impl Directory {
         }
         if let Some(h) = inner.actors.get(actor) {
             h.shared.stop.store(false, Ordering::Release);
+            if env.origin.chain.as_ref().is_some_and(|c| c.reenters(actor)) {
+                return match h.reentry.send(env) {
+                    Ok(()) => Ok(Dispatched::Queued),
+                    Err(_) => Err(CallError::Internal(format!("the activation of {actor} is gone"))),
+                };
+            }
             return match h.tx.try_send(env) {
                 Ok(()) => Ok(Dispatched::Queued),
                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -93,12 +107,13 @@ impl Directory {
             evict(&mut inner, excess);
         }
         let (tx, rx) = mpsc::channel(self.mailbox_capacity);
+        let (reentry, reentry_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(ActorShared::default());
         if tx.try_send(env).is_err() {
             return Err(CallError::Internal("a new mailbox refused its first message".into()));
         }
-        inner.actors.put(actor.clone(), Handle { tx, shared: shared.clone() });
-        Ok(Dispatched::Spawn(shared, rx))
+        inner.actors.put(actor.clone(), Handle { tx, reentry, shared: shared.clone() });
+        Ok(Dispatched::Spawn(shared, rx, reentry_rx))
     }
 
     /// Removes `actor` if `shared` is its current activation and its mailbox

@@ -9,20 +9,28 @@
 //! queue, and the reply leaves only after that commit is durable (the output
 //! gate) while the actor already runs its next turn.
 //!
+//! Actors call each other in-process (`calls`, `host::actors`), send
+//! one-way messages through a transactional outbox (`outbox`), and set
+//! durable alarms (`alarm`).
+//!
 //! It is *not* an HTTP server (see `microlith-server`) and names no storage
 //! backend: it gets an `Arc<dyn Store>`.
 //!
 //! Reading order: [`Runtime`] → `directory` (activation and passivation) →
-//! `actor` (turns, commits, gating) → `host` (the WIT imports) → `engine`
-//! (wasmtime config, deadlines, artifact cache).
+//! `actor` (turns, commits, gating) → `host` (the WIT imports) → `calls`,
+//! `outbox`, `alarm` → `engine` (wasmtime config, deadlines, artifact cache).
 
 mod actor;
+mod alarm;
 mod cache;
+mod calls;
 mod config;
 mod directory;
 mod engine;
 mod error;
 mod host;
+mod meta;
+mod outbox;
 mod registry;
 mod task;
 
@@ -40,11 +48,48 @@ pub use config::{RuntimeConfig, StateLimits};
 pub use engine::EPOCH_TICK;
 pub use error::{CallError, DeployError};
 
-use actor::{Envelope, Gated};
+use actor::{Body, Envelope, Gated, Origin};
+use calls::WaitGraph;
 use directory::{Directory, Dispatched};
 use engine::ArtifactCache;
 use host::HostState;
 use registry::{LoadedVersion, Registry};
+
+/// Puts a message in `actor`'s mailbox (activating it if needed) and
+/// returns where its gated reply will arrive.
+pub(crate) fn enqueue(
+    rt: &Arc<Inner>,
+    actor: &ActorId,
+    body: Body,
+    origin: Origin,
+) -> Result<oneshot::Receiver<Gated>, CallError> {
+    if rt.registry.current(&actor.class).is_none() {
+        return Err(CallError::UnknownClass(actor.class.to_string()));
+    }
+    let (reply, rx) = oneshot::channel();
+    let env = Envelope { body, origin, reply };
+    if let Dispatched::Spawn(shared, mailbox, reentry) = rt.directory.dispatch(actor, env)? {
+        task::spawn_tracked(&rt.tasks, actor::run(rt.clone(), actor.clone(), shared, mailbox, reentry));
+    }
+    Ok(rx)
+}
+
+/// Waits for a reply and for its gate: the result may leave the process.
+pub(crate) async fn await_reply(rx: oneshot::Receiver<Gated>) -> Result<Vec<u8>, CallError> {
+    let Gated { result, gate } = rx.await.map_err(|_| CallError::Internal("the actor dropped the reply".into()))?;
+    gate.pass().await?;
+    result
+}
+
+/// [`enqueue`] then [`await_reply`].
+pub(crate) async fn request(
+    rt: &Arc<Inner>,
+    actor: &ActorId,
+    body: Body,
+    origin: Origin,
+) -> Result<Vec<u8>, CallError> {
+    await_reply(enqueue(rt, actor, body, origin)?).await
+}
 
 /// A handle to the runtime. Cheap to clone.
 #[derive(Clone)]
@@ -63,6 +108,10 @@ pub(crate) struct Inner {
     directory: Directory,
     next_incarnation: AtomicU64,
     next_turn: AtomicU64,
+    next_chain: AtomicU64,
+    waits: WaitGraph,
+    alarms: alarm::Schedule,
+    msg_ids: outbox::MsgIds,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     stats: Stats,
@@ -116,12 +165,21 @@ impl Runtime {
             registry: Registry::default(),
             next_incarnation: AtomicU64::new(1),
             next_turn: AtomicU64::new(1),
+            next_chain: AtomicU64::new(1),
+            waits: WaitGraph::default(),
+            alarms: alarm::Schedule::default(),
+            msg_ids: outbox::MsgIds::new(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             stats: Stats::default(),
         });
         let rt = Self { inner };
         rt.load_classes().await?;
+        let alarms = alarm::load(&rt.inner).await.map_err(|e| DeployError::Internal(format!("loading alarms: {e}")))?;
+        task::spawn_tracked(&rt.inner.tasks, alarm::run(rt.inner.clone()));
+        let replayed =
+            outbox::replay(&rt.inner).await.map_err(|e| DeployError::Internal(format!("replaying the outbox: {e}")))?;
+        tracing::info!(alarms, replayed, "runtime started");
         Ok(rt)
     }
 
@@ -186,9 +244,9 @@ impl Runtime {
 
     /// Instantiates a fresh copy once, so a component whose start-up traps
     /// is refused at deploy time rather than on every call.
-    async fn check_instantiates(&self, loaded: &LoadedVersion) -> Result<(), DeployError> {
+    async fn check_instantiates(&self, loaded: &Arc<LoadedVersion>) -> Result<(), DeployError> {
         let probe = ActorId::parse("deploy-check", "deploy-check").map_err(|e| DeployError::Internal(e.to_string()))?;
-        let mut store = actor::new_store(&self.inner, probe, loaded.id);
+        let mut store = actor::new_store(&self.inner, probe, loaded.clone());
         // Start-up code runs under the same deadline as a turn.
         store.data_mut().turn.started = Some(Instant::now());
         loaded
@@ -212,21 +270,13 @@ impl Runtime {
         if payload.len() > max {
             return Err(CallError::TooLarge { what: "payload", len: payload.len(), max });
         }
-        if self.inner.registry.current(&actor.class).is_none() {
-            return Err(CallError::UnknownClass(actor.class.to_string()));
-        }
-        let (reply, rx) = oneshot::channel();
-        let env = Envelope { method: method.to_string(), payload, caller, reply };
-        if let Dispatched::Spawn(shared, mailbox) = self.inner.directory.dispatch(actor, env)? {
-            let rt = self.inner.clone();
-            let actor = actor.clone();
-            task::spawn_tracked(&self.inner.tasks, actor::run(rt, actor, shared, mailbox));
-        }
-        let Gated { result, gate } = rx.await.map_err(|_| CallError::Internal("the actor dropped the reply".into()))?;
-        if let Some(gate) = gate {
-            gate.await?;
-        }
-        result
+        let origin = Origin { principal: caller, ..Origin::default() };
+        request(&self.inner, actor, Body::Call { method: method.to_string(), payload }, origin).await
+    }
+
+    /// Number of alarms scheduled (set and not yet fired or cancelled).
+    pub fn scheduled_alarms(&self) -> usize {
+        self.inner.alarms.len()
     }
 
     /// Every deployed class with its versions.

@@ -108,9 +108,8 @@ async fn scans_are_ordered_paged_and_prefixed<S: Store>(s: &S) {
 
 async fn commits_apply_in_order<S: Store>(s: &S) {
     let a = actor("order", "x");
-    let tickets: Vec<_> = (0..200)
-        .map(|i| s.commit(Commit::state(a.clone(), 7, vec![set("n", &i.to_string())])))
-        .collect();
+    let tickets: Vec<_> =
+        (0..200).map(|i| s.commit(Commit::state(a.clone(), 7, vec![set("n", &i.to_string())]))).collect();
     for t in tickets {
         t.await.expect("commit");
     }

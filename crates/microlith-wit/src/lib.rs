@@ -2,7 +2,8 @@
 //!
 //! This is the only crate that runs `wasmtime::component::bindgen!`. Imports
 //! the host serves are `async` (state reads may wait on storage) except the
-//! pure ones; the `handle` export is called asynchronously so that a guest
+//! pure ones; calls, sends and alarm operations are async too (they wait
+//! on other actors or load the actor's alarms); the exports are called asynchronously so that a guest
 //! can be suspended at epoch deadlines.
 //!
 //! The runtime implements the generated `Host` traits in
@@ -16,6 +17,11 @@ mod generated {
     imports: {
         "microlith:actor/state.get": async | trappable,
         "microlith:actor/state.scan": async | trappable,
+        "microlith:actor/actors.call": async | trappable,
+        "microlith:actor/actors.send": async | trappable,
+        "microlith:actor/alarms.set-alarm": async | trappable,
+        "microlith:actor/alarms.cancel-alarm": async | trappable,
+        "microlith:actor/alarms.get-alarm": async | trappable,
         default: trappable,
     },
     exports: { default: async },
@@ -24,7 +30,7 @@ mod generated {
 
 pub use generated::*;
 
-pub use generated::microlith::actor::{context, log, state, types};
+pub use generated::microlith::actor::{actors, alarms, context, log, state, types};
 
 /// The WIT package version this crate was generated from.
 pub const WIT_PACKAGE: &str = "microlith:actor@0.1.0";

@@ -4,8 +4,10 @@
 
 use std::hint::black_box;
 
-use microlith_actor::{Actor, Error, Request, context, log, reply, state};
+use microlith_actor::context::ActorRef;
+use microlith_actor::{Actor, Error, Request, actors, alarms, context, log, reply, state};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
 
 #[derive(Deserialize)]
 struct Key {
@@ -62,6 +64,126 @@ struct WhoAmI {
 }
 
 const OK: Ack = Ack { ok: true };
+
+#[derive(Deserialize)]
+struct Target {
+    class: String,
+    key: String,
+}
+
+impl Target {
+    fn actor(&self) -> ActorRef {
+        ActorRef::new(&self.class, &self.key)
+    }
+}
+
+/// One call to make: `payload` is sent as JSON bytes.
+#[derive(Deserialize)]
+struct CallSpec {
+    target: Target,
+    method: String,
+    #[serde(default)]
+    payload: Json,
+    #[serde(default)]
+    timeout_ms: Option<u32>,
+}
+
+impl CallSpec {
+    fn bytes(&self) -> Vec<u8> {
+        if self.payload.is_null() { Vec::new() } else { self.payload.to_string().into_bytes() }
+    }
+
+    /// Makes the call; reports the reply (as JSON when it is) or the error.
+    fn run(&self) -> Json {
+        let target = self.target.actor();
+        let result = match self.timeout_ms {
+            Some(ms) => actors::call_with_timeout(&target, &self.method, &self.bytes(), ms),
+            None => actors::call(&target, &self.method, &self.bytes()),
+        };
+        match result {
+            Ok(bytes) => json!({"ok": serde_json::from_slice::<Json>(&bytes).unwrap_or(Json::Null)}),
+            Err(e) => json!({"error": error_kind(&e), "message": e.to_string(), "cycle": cycle_of(&e)}),
+        }
+    }
+}
+
+fn error_kind(e: &actors::CallError) -> &'static str {
+    use actors::CallError as E;
+    match e {
+        E::UnknownClass(_) => "unknown-class",
+        E::UnknownMethod(_) => "unknown-method",
+        E::BadRequest(_) => "bad-request",
+        E::Failed(_) => "failed",
+        E::Trapped(_) => "trapped",
+        E::Cycle(_) => "cycle",
+        E::Timeout(_) => "timeout",
+        E::Unavailable(_) => "unavailable",
+        E::Invalid(_) => "invalid",
+    }
+}
+
+fn cycle_of(e: &actors::CallError) -> Json {
+    match e {
+        actors::CallError::Cycle(actors) => actors.iter().map(|a| json!(format!("{}/{}", a.class, a.key))).collect(),
+        _ => Json::Null,
+    }
+}
+
+/// `call`: optionally writes a key, then makes calls in order.
+#[derive(Deserialize)]
+struct Calls {
+    #[serde(default)]
+    set_before: Option<KeyValue>,
+    calls: Vec<CallSpec>,
+}
+
+/// `poll-then-call`: calls `poll` until its reply equals `until` (at most
+/// `max_polls` times), then makes `then`.
+#[derive(Deserialize)]
+struct PollThenCall {
+    poll: CallSpec,
+    until: Json,
+    max_polls: u32,
+    then: CallSpec,
+}
+
+#[derive(Deserialize)]
+struct SendSpec {
+    target: Target,
+    method: String,
+    #[serde(default)]
+    payload: Json,
+}
+
+/// `send`: optionally writes a key, sends messages, optionally fails after.
+#[derive(Deserialize)]
+struct Sends {
+    #[serde(default)]
+    set_before: Option<KeyValue>,
+    sends: Vec<SendSpec>,
+    #[serde(default)]
+    fail_after: bool,
+}
+
+#[derive(Deserialize)]
+struct AlarmSpec {
+    name: String,
+    #[serde(default)]
+    at_ms: Option<u64>,
+    #[serde(default)]
+    in_ms: Option<u64>,
+    /// Whether `on-alarm` fails (until `alarm-fail/<name>` is set false).
+    #[serde(default)]
+    fail: bool,
+    /// A probe key whose `attempts/<name>` list records each firing.
+    #[serde(default)]
+    witness: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
 
 struct Probe;
 
@@ -138,8 +260,111 @@ impl Actor for Probe {
                 reply::json(&OK)
             }
             "echo" => Ok(req.into_payload()),
+            "call" => {
+                let c: Calls = req.json()?;
+                if let Some(kv) = &c.set_before {
+                    state::set(&kv.key, kv.value.as_bytes())?;
+                }
+                let results: Vec<Json> = c.calls.iter().map(CallSpec::run).collect();
+                reply::json(&results)
+            }
+            "poll-then-call" => {
+                let p: PollThenCall = req.json()?;
+                let mut polls = 0;
+                loop {
+                    polls += 1;
+                    if p.poll.run().get("ok") == Some(&p.until) {
+                        break;
+                    }
+                    if polls >= p.max_polls {
+                        return Err(Error::failed(format!("gave up after {polls} polls")));
+                    }
+                }
+                reply::json(&json!({"polls": polls, "then": p.then.run()}))
+            }
+            "send" => {
+                let s: Sends = req.json()?;
+                if let Some(kv) = &s.set_before {
+                    state::set(&kv.key, kv.value.as_bytes())?;
+                }
+                for m in &s.sends {
+                    let payload = if m.payload.is_null() { Vec::new() } else { m.payload.to_string().into_bytes() };
+                    actors::send(&m.target.actor(), &m.method, &payload)?;
+                }
+                if s.fail_after {
+                    return Err(Error::failed("failing after send"));
+                }
+                reply::json(&OK)
+            }
+            "append" => {
+                // Appends `value` to the JSON list under `key`.
+                let kv: KeyValue = req.json()?;
+                let mut list: Vec<String> = state::get_json(&kv.key)?.unwrap_or_default();
+                list.push(kv.value);
+                state::set_json(&kv.key, &list)?;
+                reply::json(&list.len())
+            }
+            "caller-actor" => {
+                let caller = context::caller_actor().map(|a| format!("{}/{}", a.class, a.key));
+                reply::json(&json!({"caller_actor": caller, "caller": context::caller()}))
+            }
+            "set-alarm" => {
+                let a: AlarmSpec = req.json()?;
+                let at = match (a.at_ms, a.in_ms) {
+                    (Some(at), _) => at,
+                    (None, Some(d)) => context::turn_time_ms() + d,
+                    (None, None) => return Err(Error::bad_request("give at_ms or in_ms")),
+                };
+                alarms::set(&a.name, at)?;
+                state::set_json(&format!("alarm-fail/{}", a.name), &a.fail)?;
+                state::set_json(&format!("alarm-witness/{}", a.name), &a.witness)?;
+                reply::json(&json!({"due": at}))
+            }
+            "cancel-alarm" => {
+                let Name { name } = req.json()?;
+                alarms::cancel(&name);
+                reply::json(&OK)
+            }
+            "get-alarm" => {
+                let Name { name } = req.json()?;
+                reply::json(&json!({"due": alarms::get(&name)}))
+            }
+            "fired" => {
+                let Name { name } = req.json()?;
+                let count: u64 = state::get_json(&format!("fired/{name}"))?.unwrap_or(0);
+                let at: Option<u64> = state::get_json(&format!("fired-at/{name}"))?;
+                reply::json(&json!({"count": count, "at": at}))
+            }
             _ => Err(req.unknown_method()),
         }
+    }
+
+    fn on_alarm(name: &str) -> Result<(), Error> {
+        Probe::alarm(name)
+    }
+}
+
+impl Probe {
+    /// Records that alarm `name` fired. When the alarm was set with
+    /// `witness`, first appends to a list in that actor (its commit stands
+    /// even if this turn fails); when `fail` is set, then fails.
+    fn alarm(name: &str) -> Result<(), Error> {
+        let witness: Option<String> = state::get_json(&format!("alarm-witness/{name}"))?;
+        if let Some(key) = witness {
+            let me = context::self_ref();
+            let item = json!({"key": format!("attempts/{name}"), "value": me.key});
+            actors::call(&ActorRef::new(&me.class, key), "append", item.to_string().as_bytes())?;
+        }
+        if state::get_json::<bool>(&format!("alarm-fail/{name}"))?.unwrap_or(false) {
+            return Err(Error::failed(format!("alarm {name} set to fail")));
+        }
+        let count: u64 = state::get_json(&format!("fired/{name}"))?.unwrap_or(0);
+        state::set_json(&format!("fired/{name}"), &(count + 1))?;
+        state::set_json(&format!("fired-at/{name}"), &context::turn_time_ms())?;
+        if name.starts_with("again-") && count == 0 {
+            alarms::set_in(name, 50)?;
+        }
+        Ok(())
     }
 }
 

@@ -11,7 +11,11 @@ impl Host for HostState {
     }
 
     fn caller(&mut self) -> wasmtime::Result<Option<String>> {
-        Ok(self.turn.caller.clone())
+        Ok(self.turn.principal.clone())
+    }
+
+    fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {
+        Ok(self.turn.caller_actor.as_ref().map(|a| ActorRef { class: a.class.to_string(), key: a.key.to_string() }))
     }
 
     fn turn_time(&mut self) -> wasmtime::Result<u64> {

@@ -6,9 +6,13 @@
 //! and `Err(trap)` for broken host invariants and storage failures, which
 //! abort the turn.
 
+mod actors;
+mod alarms;
 mod context;
 mod log;
 mod state;
+
+pub(crate) use alarms::load_alarms;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,43 +21,107 @@ use std::time::Instant;
 use microlith_core::{ActorId, VersionId};
 use microlith_storage::Store;
 use microlith_wit::types;
+use tokio::sync::mpsc;
 
+use crate::Inner;
+use crate::actor::{Envelope, Gate, Origin};
 use crate::cache::StateCache;
+use crate::calls::Chain;
 use crate::config::StateLimits;
+use crate::outbox::OutMsg;
+use crate::registry::LoadedVersion;
 
 /// The data of one actor instance's wasmtime store.
 pub(crate) struct HostState {
+    pub rt: Arc<Inner>,
     pub actor: ActorId,
     pub version: VersionId,
+    pub loaded: Arc<LoadedVersion>,
     pub store: Arc<dyn Store>,
     pub limits: Arc<StateLimits>,
     /// Latest known values of keys read or written by earlier turns. Kept
-    /// across instance replacement; dropped when a commit fails.
+    /// across instance replacement; dropped when a commit fails. Lent to the
+    /// store for the length of a turn.
     pub cache: StateCache,
+    /// The actor's alarms as of its latest turn (`None` until loaded). Lent
+    /// like the cache.
+    pub alarms: Option<BTreeMap<String, u64>>,
+    /// Reentrant calls for this actor arrive here while it waits in a call.
+    /// Lent like the cache.
+    pub reentry: Option<mpsc::UnboundedReceiver<Envelope>>,
     pub turn: Turn,
     pub memory: MemoryCap,
 }
 
-/// The state of the turn in progress.
+/// The state of the turn in progress: where its message came from, and
+/// every effect it will commit if it succeeds.
 #[derive(Default)]
 pub(crate) struct Turn {
     pub id: u64,
-    pub caller: Option<String>,
+    /// The principal of the chain (client identity), if known.
+    pub principal: Option<String>,
+    /// The actor that sent the message, if it came from one.
+    pub caller_actor: Option<ActorId>,
+    pub chain: Arc<Chain>,
     pub time_ms: u64,
+    /// When guest execution started, moved forward by time spent waiting in
+    /// calls, so the deadline counts only the guest's own running time.
     pub started: Option<Instant>,
     /// This turn's writes; `None` deletes.
     pub writes: BTreeMap<String, Option<Vec<u8>>>,
     pub write_bytes: u64,
+    /// One-way messages to deliver once the turn is durable.
+    pub sends: Vec<OutMsg>,
+    /// Alarms set (`Some(due)`) or cancelled (`None`) by this turn.
+    pub alarm_ops: BTreeMap<String, Option<u64>>,
+    /// Commits of other actors whose uncommitted results this turn saw (the
+    /// replies of its calls); its own outputs wait for them too.
+    pub deps: Gate,
 }
 
 impl Turn {
-    pub fn begin(&mut self, id: u64, caller: Option<String>, time_ms: u64) {
-        self.id = id;
-        self.caller = caller;
-        self.time_ms = time_ms;
-        self.started = Some(Instant::now());
-        self.writes.clear();
-        self.write_bytes = 0;
+    pub fn begin(&mut self, id: u64, origin: &Origin, chain: Arc<Chain>, time_ms: u64) {
+        *self = Self {
+            id,
+            principal: origin.principal.clone(),
+            caller_actor: origin.actor.clone(),
+            chain,
+            time_ms,
+            started: Some(Instant::now()),
+            ..Self::default()
+        };
+    }
+
+    /// A reentrant turn nested in this one: it sees this turn's effects so
+    /// far and, if it succeeds, its effects replace them ([`Turn::absorb`]).
+    pub fn nested(&self, id: u64, origin: &Origin, chain: Arc<Chain>) -> Self {
+        Self {
+            id,
+            principal: origin.principal.clone(),
+            caller_actor: origin.actor.clone(),
+            chain,
+            time_ms: self.time_ms,
+            started: Some(Instant::now()),
+            writes: self.writes.clone(),
+            write_bytes: self.write_bytes,
+            sends: self.sends.clone(),
+            alarm_ops: self.alarm_ops.clone(),
+            deps: Gate::default(),
+        }
+    }
+
+    /// Takes over the effects of a successful nested turn.
+    pub fn absorb(&mut self, nested: Self) {
+        self.writes = nested.writes;
+        self.write_bytes = nested.write_bytes;
+        self.sends = nested.sends;
+        self.alarm_ops = nested.alarm_ops;
+        self.deps.extend(nested.deps);
+    }
+
+    /// Whether the turn has anything to commit.
+    pub fn has_effects(&self) -> bool {
+        !self.writes.is_empty() || !self.sends.is_empty() || !self.alarm_ops.is_empty()
     }
 }
 

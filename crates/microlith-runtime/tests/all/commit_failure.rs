@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use microlith_core::{ActorId, ClassName, VersionId};
 use microlith_runtime::{CallError, Runtime, RuntimeConfig};
 use microlith_storage::memory::MemoryStore;
-use microlith_storage::{ClassRecord, Commit, CommitError, CommitTicket, StateEntry, Store, StoreError, VersionRecord};
+use microlith_storage::{
+    ClassRecord, Commit, CommitError, CommitTicket, MetaEntry, StateEntry, Store, StoreError, VersionRecord,
+};
 
 /// A memory store whose commits fail while `fail` is set.
 struct FlakyStore {
@@ -23,6 +25,12 @@ impl Store for FlakyStore {
     }
     async fn scan(&self, a: &ActorId, p: &str, s: Option<&str>, l: usize) -> Result<Vec<StateEntry>, StoreError> {
         self.inner.scan(a, p, s, l).await
+    }
+    async fn meta_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.meta_get(key).await
+    }
+    async fn meta_scan(&self, p: &[u8], s: Option<&[u8]>, l: usize) -> Result<Vec<MetaEntry>, StoreError> {
+        self.inner.meta_scan(p, s, l).await
     }
     fn commit(&self, commit: Commit) -> CommitTicket {
         if self.fail.load(Ordering::SeqCst) {

@@ -11,6 +11,13 @@ pub struct ActorRef {
     pub key: String,
 }
 
+impl ActorRef {
+    /// The actor `key` of `class`.
+    pub fn new(class: impl Into<String>, key: impl Into<String>) -> Self {
+        Self { class: class.into(), key: key.into() }
+    }
+}
+
 /// The actor this instance serves.
 pub fn self_ref() -> ActorRef {
     let r = host::self_ref();
@@ -20,6 +27,12 @@ pub fn self_ref() -> ActorRef {
 /// The principal that sent the current message, if known.
 pub fn caller() -> Option<String> {
     host::caller()
+}
+
+/// The actor that sent the current message, when it came from another
+/// actor rather than from a client or an alarm.
+pub fn caller_actor() -> Option<ActorRef> {
+    host::caller_actor().map(|r| ActorRef { class: r.class, key: r.key })
 }
 
 /// The turn's start time in milliseconds since the Unix epoch; constant

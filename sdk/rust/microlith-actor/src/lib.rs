@@ -9,6 +9,8 @@
 //! - [`reply`]: helpers that build reply bytes.
 //! - [`Error`]: the turn's failure, mapped onto the WIT `handle-error`.
 //! - [`state`], [`context`], [`log`]: the host imports.
+//! - [`actors`]: calls and one-way messages to other actors, in-process.
+//! - [`alarms`]: durable timers that run [`Actor::on_alarm`].
 //!
 //! A turn that returns `Err` (or traps) commits none of its state writes.
 //!
@@ -51,6 +53,8 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub mod actors;
+pub mod alarms;
 pub mod context;
 pub mod log;
 pub mod state;
@@ -75,6 +79,15 @@ pub mod bindings {
 pub trait Actor {
     /// Handles `req` and returns the reply bytes (JSON by convention).
     fn handle(req: Request) -> Result<Vec<u8>, Error>;
+
+    /// Runs when alarm `name` fires, as a turn of its own. The alarm is
+    /// cleared when this turn commits, unless it sets the alarm again. An
+    /// error commits nothing and the alarm is retried with backoff.
+    /// The default ignores alarms.
+    fn on_alarm(name: &str) -> Result<(), Error> {
+        let _ = name;
+        Ok(())
+    }
 }
 
 /// Exports a type implementing [`Actor`] as the component's `handle`.
@@ -110,6 +123,11 @@ pub mod __private {
         fn handle(method: String, payload: Vec<u8>) -> Result<Vec<u8>, HandleError> {
             crate::log::install_panic_hook();
             A::handle(Request::new(method, payload)).map_err(HandleError::from)
+        }
+
+        fn on_alarm(name: String) -> Result<(), HandleError> {
+            crate::log::install_panic_hook();
+            A::on_alarm(&name).map_err(HandleError::from)
         }
     }
 }
