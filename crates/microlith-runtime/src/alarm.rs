@@ -187,7 +187,7 @@ async fn fire(rt: Arc<Inner>, seq: u64, entry: Entry) {
         rt.alarms.settle(seq, &entry.actor, &entry.name);
         return;
     }
-    let give_up = entry.retries >= rt.config.alarm_max_retries;
+    let give_up = entry.retries > rt.config.alarm_max_retries;
     let body = Body::Alarm { name: entry.name.clone(), due: entry.due, give_up };
     let origin = Origin::default();
     match crate::request(&rt, &entry.actor, body, origin).await {

@@ -66,6 +66,16 @@ pub struct ActorsConfig {
     pub max_key_bytes: usize,
     /// Largest component accepted by a deploy, in MiB.
     pub max_component_mib: usize,
+    /// Default timeout of an actor-to-actor call, in ms.
+    pub call_timeout_ms: u64,
+    /// Most one-way messages one turn may send.
+    pub max_sends_per_turn: usize,
+    /// Most alarms one actor may have set.
+    pub max_alarms_per_actor: usize,
+    /// First retry delay of a failed alarm, in ms (doubles per retry).
+    pub alarm_retry_base_ms: u64,
+    /// Retries of a failing alarm before it is deleted.
+    pub alarm_max_retries: u32,
 }
 
 impl Default for ServerConfig {
@@ -94,6 +104,11 @@ impl Default for ActorsConfig {
             max_value_bytes: rt.limits.max_value_len,
             max_key_bytes: rt.limits.max_key_len,
             max_component_mib: rt.max_component_size >> 20,
+            call_timeout_ms: rt.call_timeout.as_millis() as u64,
+            max_sends_per_turn: rt.max_sends_per_turn,
+            max_alarms_per_actor: rt.max_alarms_per_actor,
+            alarm_retry_base_ms: rt.alarm_retry_base.as_millis() as u64,
+            alarm_max_retries: rt.alarm_max_retries,
         }
     }
 }
@@ -115,6 +130,8 @@ impl ServerConfig {
         positive("turn_deadline_ms", a.turn_deadline_ms)?;
         positive("idle_timeout_ms", a.idle_timeout_ms)?;
         positive("memory_limit_mib", a.memory_limit_mib)?;
+        positive("call_timeout_ms", a.call_timeout_ms)?;
+        positive("alarm_retry_base_ms", a.alarm_retry_base_ms)?;
         if a.memory_limit_mib > 4096 {
             return Err(ConfigError("actors.memory_limit_mib must be at most 4096 (wasm32 address space)".into()));
         }
@@ -133,6 +150,11 @@ impl ServerConfig {
                 ..defaults
             },
             max_component_size: a.max_component_mib << 20,
+            call_timeout: Duration::from_millis(a.call_timeout_ms),
+            max_sends_per_turn: a.max_sends_per_turn,
+            max_alarms_per_actor: a.max_alarms_per_actor,
+            alarm_retry_base: Duration::from_millis(a.alarm_retry_base_ms),
+            alarm_max_retries: a.alarm_max_retries,
             ..RuntimeConfig::default()
         })
     }

@@ -349,7 +349,7 @@ impl Probe {
     /// `witness`, first appends to a list in that actor (its commit stands
     /// even if this turn fails); when `fail` is set, then fails.
     fn alarm(name: &str) -> Result<(), Error> {
-        let witness: Option<String> = state::get_json(&format!("alarm-witness/{name}"))?;
+        let witness = state::get_json::<Option<String>>(&format!("alarm-witness/{name}"))?.flatten();
         if let Some(key) = witness {
             let me = context::self_ref();
             let item = json!({"key": format!("attempts/{name}"), "value": me.key});

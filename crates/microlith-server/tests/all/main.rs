@@ -3,7 +3,10 @@
 
 mod support;
 
+mod actor_calls;
 mod admin;
+mod alarms;
 mod calls;
 mod isolation;
 mod lifecycle;
+mod sends;
