@@ -1,0 +1,88 @@
+//! `inventory`: stock per SKU (one actor per warehouse, e.g. `main`).
+//!
+//! | method    | payload                       | reply                               |
+//! |-----------|-------------------------------|-------------------------------------|
+//! | `restock` | `{"sku": s, "qty": n}`        | `{"sku": s, "qty": units on hand}`  |
+//! | `stock`   | `{"sku": s}`                  | `{"sku": s, "qty": units on hand}`  |
+//! | `check`   | `{"items": [...]}`            | `Availability` (asks `pricing/eu`)  |
+//! | `reserve` | `{"items": [...]}`            | `{"ok": true}`, or fails if short   |
+
+use microlith_actor::context::ActorRef;
+use microlith_actor::{Actor, Error, Request, actors, reply, state};
+use serde::{Deserialize, Serialize};
+use shop_model::{Item, Items, Quote};
+
+#[derive(Deserialize)]
+struct Sku {
+    sku: String,
+}
+
+#[derive(Serialize)]
+struct Stock {
+    sku: String,
+    qty: u32,
+}
+
+#[derive(Serialize)]
+struct Ack {
+    ok: bool,
+}
+
+fn key(sku: &str) -> String {
+    format!("stock/{sku}")
+}
+
+fn on_hand(sku: &str) -> Result<u32, Error> {
+    Ok(state::get_json(&key(sku))?.unwrap_or(0))
+}
+
+/// Units on hand of each SKU (storage errors fail the turn).
+fn missing(items: &[Item]) -> Result<Vec<Item>, Error> {
+    let mut err = None;
+    let missing = shop_model::missing(items, |sku| {
+        on_hand(sku).unwrap_or_else(|e| {
+            err = Some(e);
+            0
+        })
+    });
+    err.map_or(Ok(missing), Err)
+}
+
+struct Inventory;
+
+impl Actor for Inventory {
+    fn handle(req: Request) -> Result<Vec<u8>, Error> {
+        match req.method() {
+            "restock" => {
+                let item: Item = req.json()?;
+                let qty = on_hand(&item.sku)?.saturating_add(item.qty);
+                state::set_json(&key(&item.sku), &qty)?;
+                reply::json(&Stock { sku: item.sku, qty })
+            }
+            "stock" => {
+                let Sku { sku } = req.json()?;
+                let qty = on_hand(&sku)?;
+                reply::json(&Stock { sku, qty })
+            }
+            "check" => {
+                let Items { items } = req.json()?;
+                let missing = missing(&items)?;
+                let quote: Quote = actors::call_json(&ActorRef::new("pricing", "eu"), "quote", &Items { items })?;
+                reply::json(&shop_model::availability(missing, quote))
+            }
+            "reserve" => {
+                let Items { items } = req.json()?;
+                if let Some(short) = missing(&items)?.first() {
+                    return Err(Error::failed(format!("{} short of {}", short.qty, short.sku)));
+                }
+                for item in &items {
+                    state::set_json(&key(&item.sku), &(on_hand(&item.sku)? - item.qty))?;
+                }
+                reply::json(&Ack { ok: true })
+            }
+            _ => Err(req.unknown_method()),
+        }
+    }
+}
+
+microlith_actor::export_actor!(Inventory);
