@@ -6,4 +6,10 @@
 pub const EXAMPLES: &[(&str, &[u8])] = &[
     ("counter", include_bytes!("../../../examples/wasm/counter.wasm")),
     ("todo", include_bytes!("../../../examples/wasm/todo.wasm")),
+    // The shop: five services that call each other in-process.
+    ("gateway", include_bytes!("../../../examples/wasm/shop/gateway.wasm")),
+    ("cart", include_bytes!("../../../examples/wasm/shop/cart.wasm")),
+    ("inventory", include_bytes!("../../../examples/wasm/shop/inventory.wasm")),
+    ("pricing", include_bytes!("../../../examples/wasm/shop/pricing.wasm")),
+    ("orders", include_bytes!("../../../examples/wasm/shop/orders.wasm")),
 ];

@@ -10,3 +10,4 @@ mod calls;
 mod isolation;
 mod lifecycle;
 mod sends;
+mod shop;

@@ -1,0 +1,60 @@
+//! The shop example end to end: five independently deployed classes that
+//! call each other in-process, a one-way order placement through the
+//! outbox, and shipping on a durable alarm.
+
+use serde_json::json;
+
+use crate::support::*;
+
+async fn shop() -> TestServer {
+    let s = TestServer::start().await;
+    for class in ["gateway", "cart", "inventory", "pricing", "orders"] {
+        s.deploy_ok(class, fixture(&format!("examples/wasm/shop/{class}.wasm"))).await;
+    }
+    for (sku, cents, qty) in [("apple", 50, 100), ("pear", 80, 3), ("fig", 200, 0)] {
+        s.ok("pricing/eu", "set-price", json!({"sku": sku, "cents": cents})).await;
+        s.ok("inventory/main", "restock", json!({"sku": sku, "qty": qty})).await;
+    }
+    s
+}
+
+#[tokio::test]
+async fn a_checkout_quote_walks_the_whole_chain() {
+    let s = shop().await;
+    s.ok("cart/ann", "add", json!({"sku": "apple", "qty": 10})).await;
+    s.ok("cart/ann", "add", json!({"sku": "pear", "qty": 5})).await;
+    let q = s.ok("gateway/main", "checkout-quote", json!({"user": "ann"})).await;
+    // 10 apples at 50 with 10% volume discount + 5 pears at 80.
+    assert_eq!(
+        q,
+        json!({"user": "ann", "items": 2, "total_cents": 450 + 400, "available": false, "missing": ["pear"]})
+    );
+    let r = s.call("gateway/main", "checkout", json!({"user": "ann"})).await;
+    assert_error(&r, 422, "guest_error");
+    assert!(r.1["error"]["message"].as_str().is_some_and(|m| m.contains("pear")), "{}", r.1);
+    // An unknown SKU is the client's mistake, reported through the chain.
+    s.ok("cart/bob", "add", json!({"sku": "kiwi", "qty": 1})).await;
+    let r = s.call("gateway/main", "checkout-quote", json!({"user": "bob"})).await;
+    assert_error(&r, 400, "bad_request");
+}
+
+#[tokio::test]
+async fn a_checkout_places_an_order_that_reserves_stock_and_ships() {
+    let s = shop().await;
+    s.ok("cart/cy", "add", json!({"sku": "pear", "qty": 2})).await;
+    let placed = s.ok("gateway/main", "checkout", json!({"user": "cy"})).await;
+    assert_eq!(placed["total_cents"], 160);
+    let order = format!("orders/{}", placed["order"].as_str().expect("order id"));
+    assert_eq!(s.ok("cart/cy", "get", json!(null)).await, json!([]), "cart cleared");
+    let mut status = String::new();
+    for _ in 0..500 {
+        let o = s.ok(&order, "get", json!(null)).await;
+        status = o["status"].as_str().unwrap_or("").to_string();
+        if status == "shipped" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, "shipped");
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
+}
