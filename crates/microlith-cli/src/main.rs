@@ -6,6 +6,7 @@
 
 mod commands;
 mod examples;
+mod guest;
 mod settings;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,10 @@ enum Command {
     Call(commands::call::Args),
     /// List deployed classes and their versions.
     Classes(commands::classes::Args),
+    /// Create a new actor project in any supported language.
+    New(commands::new::Args),
+    /// Build an actor project into a component (and optionally deploy it).
+    Build(commands::build::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +54,8 @@ fn main() -> std::process::ExitCode {
             Command::Deploy(args) => commands::deploy::run(args).await,
             Command::Call(args) => commands::call::run(args).await,
             Command::Classes(args) => commands::classes::run(args).await,
+            Command::New(args) => commands::new::run(args).await,
+            Command::Build(args) => commands::build::run(args).await,
         }
     });
     match result {

@@ -193,6 +193,8 @@ pub(crate) fn new_store(rt: &Arc<Inner>, actor: ActorId, loaded: Arc<LoadedVersi
         reentry: None,
         turn: Turn::default(),
         memory: MemoryCap { max: rt.config.memory_limit, hit: false },
+        wasi: None,
+        table: wasmtime::component::ResourceTable::new(),
     };
     let mut store = wasmtime::Store::new(&rt.engine, data);
     store.limiter(|s| &mut s.memory);

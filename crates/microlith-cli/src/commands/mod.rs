@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
+pub mod build;
 pub mod call;
 pub mod classes;
 pub mod deploy;
 pub mod dev;
+pub mod new;
 pub mod serve;
 
 /// Default server URL for client commands.

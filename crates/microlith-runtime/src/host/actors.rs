@@ -71,20 +71,21 @@ impl HostState {
         Ok(())
     }
 
-    /// Waits for `rx`, serving reentrant calls meanwhile.
-    async fn wait_reply(&mut self, mut rx: oneshot::Receiver<Gated>, timeout: Duration) -> Option<Gated> {
+    /// Waits for `rx`, serving reentrant calls meanwhile. `Ok(None)` is a
+    /// timeout; `Err` means the callee dropped the message unanswered.
+    async fn wait_reply(&mut self, mut rx: oneshot::Receiver<Gated>, timeout: Duration) -> Result<Option<Gated>, ()> {
         let sleep = tokio::time::sleep(timeout);
         tokio::pin!(sleep);
         let mut reentry = self.reentry.take();
         let outcome = loop {
             tokio::select! {
-                reply = &mut rx => break reply.ok(),
+                reply = &mut rx => break reply.map(Some).map_err(drop),
                 env = next_reentry(&mut reentry) => {
                     self.reentry = reentry.take();
                     Box::pin(self.run_nested(env)).await;
                     reentry = self.reentry.take();
                 }
-                () = &mut sleep => break None,
+                () = &mut sleep => break Ok(None),
             }
         };
         self.reentry = reentry;
@@ -188,9 +189,12 @@ impl Host for HostState {
         if let Some(started) = self.turn.started.as_mut() {
             *started += waited.elapsed();
         }
-        let Some(Gated { result, gate }) = reply else {
-            let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-            return Ok(Err(WitCallError::Timeout(ms)));
+        let Gated { result, gate } = match reply {
+            Ok(Some(gated)) => gated,
+            Ok(None) => return Ok(Err(WitCallError::Timeout(u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)))),
+            Err(()) => {
+                return Ok(Err(WitCallError::Unavailable(format!("{target} dropped the call without answering"))));
+            }
         };
         self.turn.deps.extend(gate);
         Ok(result.map_err(to_wit))

@@ -11,6 +11,7 @@ mod alarms;
 mod context;
 mod log;
 mod state;
+mod wasi;
 
 pub(crate) use alarms::load_alarms;
 
@@ -51,6 +52,10 @@ pub(crate) struct HostState {
     pub reentry: Option<mpsc::UnboundedReceiver<Envelope>>,
     pub turn: Turn,
     pub memory: MemoryCap,
+    /// WASI context, created on the first WASI call (see `wasi`).
+    pub wasi: Option<wasmtime_wasi::WasiCtx>,
+    /// Resources (streams, …) WASI hands out.
+    pub table: wasmtime::component::ResourceTable,
 }
 
 /// The state of the turn in progress: where its message came from, and
@@ -156,6 +161,8 @@ impl wasmtime::ResourceLimiter for MemoryCap {
 impl types::Host for HostState {}
 
 /// Links every import of the `actor` world into `linker`.
+/// WASI preview 2 is linked too, with a capability-free context (see `wasi`).
 pub(crate) fn add_to_linker(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
-    microlith_wit::Actor::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(linker, |s| s)
+    microlith_wit::Actor::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(linker, |s| s)?;
+    wasmtime_wasi::p2::add_to_linker_async(linker)
 }

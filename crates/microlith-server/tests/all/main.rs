@@ -7,6 +7,7 @@ mod actor_calls;
 mod admin;
 mod alarms;
 mod calls;
+mod conformance;
 mod isolation;
 mod lifecycle;
 mod sends;
