@@ -1,0 +1,1 @@
+../../c/todo/todo.c

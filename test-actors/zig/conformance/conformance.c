@@ -1,0 +1,1 @@
+../../c/conformance/conformance.c
