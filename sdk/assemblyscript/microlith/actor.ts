@@ -128,9 +128,9 @@ export class Args {
     return v.text;
   }
 
-  /** Optional string field. */
+  /** Optional string field: `fallback` when absent (but `null` is a wrong type). */
   stringOr(name: string, fallback: string): string {
-    return this.has(name) ? this.string(name) : fallback;
+    return this.field(name) != null ? this.string(name) : fallback;
   }
 
   /** Required unsigned integer field. */
@@ -147,9 +147,9 @@ export class Args {
     return v.toU64();
   }
 
-  /** Optional unsigned integer field. */
+  /** Optional unsigned integer field: `fallback` when absent (but `null` is a wrong type). */
   u64Or(name: string, fallback: u64): u64 {
-    return this.has(name) ? this.u64(name) : fallback;
+    return this.field(name) != null ? this.u64(name) : fallback;
   }
 
   /** Required boolean field. */
