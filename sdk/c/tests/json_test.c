@@ -1,0 +1,64 @@
+/*
+ * Native unit test of the JSON reader and writer in microlith.c, with the
+ * host imports stubbed out. Run by `scripts/lang/c.sh check`.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "microlith.h"
+#include "actor.h"
+/* stubs */
+bool microlith_actor_state_get(actor_string_t *k, actor_list_u8_t *r){(void)k;(void)r;return false;}
+bool microlith_actor_state_set(actor_string_t *k, actor_list_u8_t *v, microlith_actor_state_state_error_t *e){(void)k;(void)v;(void)e;return true;}
+void microlith_actor_state_delete(actor_string_t *k){(void)k;}
+void microlith_actor_state_scan(actor_string_t *p, actor_string_t *a, uint32_t l, microlith_actor_state_list_entry_t *r){(void)p;(void)a;(void)l;r->len=0;r->ptr=0;}
+void microlith_actor_context_self_ref(microlith_actor_context_actor_ref_t *r){(void)r;}
+bool microlith_actor_context_caller(actor_string_t *r){(void)r;return false;}
+uint64_t microlith_actor_context_turn_time(void){return 0;}
+bool microlith_actor_context_caller_actor(microlith_actor_context_actor_ref_t *r){(void)r;return false;}
+bool microlith_actor_actors_call(microlith_actor_actors_actor_ref_t *t, actor_string_t *m, actor_list_u8_t *p, uint32_t *x, actor_list_u8_t *r, microlith_actor_actors_call_error_t *e){return false;}
+bool microlith_actor_actors_send(microlith_actor_actors_actor_ref_t *t, actor_string_t *m, actor_list_u8_t *p, microlith_actor_actors_call_error_t *e){return true;}
+bool microlith_actor_alarms_set_alarm(actor_string_t *n, uint64_t a, microlith_actor_alarms_alarm_error_t *e){return true;}
+void microlith_actor_alarms_cancel_alarm(actor_string_t *n){}
+bool microlith_actor_alarms_get_alarm(actor_string_t *n, uint64_t *r){return false;}
+void microlith_actor_log_write(microlith_actor_log_level_t l, actor_string_t *m){}
+void microlith_actor_state_list_entry_free(microlith_actor_state_list_entry_t *p){}
+void microlith_actor_actors_call_error_free(microlith_actor_actors_call_error_t *p){}
+void actor_string_free(actor_string_t *p){}
+void actor_list_u8_free(actor_list_u8_t *p){}
+mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply){return MLT_OK;}
+
+static int passed, failed;
+
+static void t(const char *json, const char *expect) {
+    mlt_reply r = {0}; uint64_t by = 7; mlt_buf s = {0}; bool b = false, hb; mlt_str any = {0}, anyv; bool hany;
+    mlt_json_field f[] = {{"by", MLT_JSON_U64, &by, false, NULL},{"s", MLT_JSON_STRING, &s, false, NULL},{"b", MLT_JSON_BOOL,&b,false,&hb},{"a", MLT_JSON_ANY,&any,false,&hany}};
+    mlt_status st = MLT_JSON_OBJECT(mlt_cstr(json), f, true, NULL, &r);
+    char got[512];
+    if (st == MLT_OK) snprintf(got, sizeof got, "ok by=%llu s=[%s] b=%d a=[%.*s]", (unsigned long long)by, s.ptr ? s.ptr : "", b, hany ? (int)any.len : 0, hany ? any.ptr : "");
+    else snprintf(got, sizeof got, "bad %s", r.message.ptr);
+    bool ok = strncmp(got, expect, strlen(expect)) == 0;
+    ok ? passed++ : failed++;
+    if (!ok) printf("FAIL %s -> %s (expected %s)\n", json, got, expect);
+}
+int main(void) {
+    t("", "ok by=7"); t("null", "ok by=7"); t(" null ", "ok"); t("nul", "bad"); t("nullx", "bad");
+    t("{}", "ok by=7"); t("{\"by\":5}", "ok by=5"); t("{\"by\":-1}", "bad"); t("{\"by\":1.5}", "bad"); t("{\"by\":1e2}", "bad");
+    t("{\"by\":01}", "bad"); t("{\"by\":0}", "ok by=0"); t("{\"by\":18446744073709551615}", "ok by=18446744073709551615");
+    t("{\"by\":18446744073709551616}", "bad"); t("{\"by\":\"two\"}", "bad"); t("{\"by\":1,\"by\":2}", "bad");
+    t("{\"x\":1}", "bad"); t("[1]", "bad"); t("{\"by\":1,}", "bad"); t("{\"by\":1} x", "bad");
+    t("{\"s\":\"a\\\"b\\\\c\\n\\u00fc\\ud83d\\ude00\"}", "ok by=7 s=[a\"b\\c\n\xc3\xbc\xf0\x9f\x98\x80]");
+    t("{\"s\":\"\\ud83d\"}", "bad"); t("{\"s\":\"\\x\"}", "bad"); t("{\"s\":\"a\tb\"}", "bad"); t("{\"s\":\"\"}", "ok by=7 s=[]");
+    t("{\"b\":true}", "ok by=7 s=[] b=1"); t("{\"b\":1}", "bad"); t("{\"a\":{\"x\":[1,2,{\"y\":null}]}}", "ok by=7 s=[] b=0 a=[{\"x\":[1,2,{\"y\":null}]}]");
+    t("{\"a\":[1,]}", "bad"); t("{\"a\":-0.5e-3}", "ok by=7 s=[] b=0 a=[-0.5e-3]"); t("{\"a\":\"x\"}", "ok");
+    t("{ \"by\" : 3 , \"s\" : \"q\" }", "ok by=3 s=[q]"); t("{\"by\":3", "bad");
+    mlt_buf o = {0};
+    mlt_buf_put_json_str(&o, MLT_S("a\"\\\n\x01\xc3\xbc"));
+    bool w = strcmp(o.ptr, "\"a\\\"\\\\\\n\\u0001\xc3\xbc\"") == 0;
+    w ? passed++ : failed++;
+    if (!w) printf("FAIL writer: %s\n", o.ptr);
+    bool v = mlt_json_valid(MLT_S("{\"a\":1}")) && mlt_json_valid(MLT_S(" [1, \"x\"] ")) && !mlt_json_valid(MLT_S("abc")) && !mlt_json_valid(MLT_S(""));
+    v ? passed++ : failed++;
+    if (!v) printf("FAIL mlt_json_valid\n");
+    printf("json: %d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
