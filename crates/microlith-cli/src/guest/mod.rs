@@ -140,9 +140,10 @@ impl Project {
         if !path.is_file() {
             bail!("{} has no microlith.toml (create a project with `microlith new <language> <name>`)", dir.display());
         }
-        let manifest: Manifest = figment::Figment::from(figment::providers::Toml::file(&path))
-            .extract()
-            .with_context(|| format!("reading {}", path.display()))?;
+        let manifest: Manifest =
+            figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::file(&path))
+                .extract()
+                .with_context(|| format!("reading {}", path.display()))?;
         let dir = std::fs::canonicalize(dir).with_context(|| format!("resolving {}", dir.display()))?;
         Ok(Self {
             language: manifest.language.parse()?,

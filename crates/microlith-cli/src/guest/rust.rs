@@ -97,7 +97,6 @@ strip = true
     for (path, text) in SDK_FILES {
         // The vendored SDK finds the WIT package next to it.
         let text = text.replace("path: \"../../../wit\"", "path: \"../wit\"");
-        let text = if *path == "Cargo.toml" { format!("{text}\n[workspace]\n") } else { text };
         out.push((Path::new("microlith/sdk").join(path), text));
     }
     out
@@ -110,9 +109,10 @@ fn package_name(dir: &Path) -> anyhow::Result<String> {
         name: String,
     }
     let path = dir.join("Cargo.toml");
-    let package: Package = figment::Figment::from(figment::providers::Toml::file(&path))
-        .extract_inner("package")
-        .with_context(|| format!("reading [package] of {}", path.display()))?;
+    let package: Package =
+        figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::file(&path))
+            .extract_inner("package")
+            .with_context(|| format!("reading [package] of {}", path.display()))?;
     Ok(package.name)
 }
 
@@ -142,5 +142,8 @@ pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
         "cargo build",
     )?;
     let core = target_dir.join("wasm32-unknown-unknown/release").join(format!("{crate_name}.wasm"));
-    super::run(Command::new(&wasm_tools).arg("component").arg("new").arg(&core).arg("-o").arg(out), "wasm-tools component new")
+    super::run(
+        Command::new(&wasm_tools).arg("component").arg("new").arg(&core).arg("-o").arg(out),
+        "wasm-tools component new",
+    )
 }
