@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::support::*;
 
 /// Languages whose components the suite runs by default.
-const LANGUAGES: &[&str] = &["rust", "assemblyscript", "c", "zig"];
+const LANGUAGES: &[&str] = &["rust", "assemblyscript", "c", "zig", "python"];
 
 /// Languages whose components import no WASI (so `ambient` reports
 /// `{"wasi": false}`).
