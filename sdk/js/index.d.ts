@@ -125,7 +125,7 @@ export class Request {
   /** The payload as UTF-8 text. */
   text(): string;
   /** The payload as JSON (`null` when empty); invalid JSON throws `BadRequest`. */
-  json(): Json;
+  json(): any;
   /** The payload as an object of `shape` (see `decode`). */
   json<S extends Shape>(shape: S): Decoded<S>;
   /** The error to throw for a method this class does not know. */
@@ -151,8 +151,19 @@ export interface Actor {
   [method: string]: ((req: Request) => Reply) | ((name: string) => void | Promise<void>) | undefined;
 }
 
+/** What `defineActor` checks: `onAlarm(name)`, and `(req) => reply` for every other property. */
+export type Methods<T> = {
+  [K in keyof T]: K extends 'onAlarm' ? (name: string) => void | Promise<void> : (req: Request) => Reply;
+};
+
+/**
+ * Returns `methods` unchanged; it only gives TypeScript (and `checkJs`) the
+ * types of the methods' parameters: `export default defineActor({ ... })`.
+ */
+export function defineActor<T extends Methods<T>>(methods: T): T;
+
 /** The component exports for `actor` (`microlith build` calls this). */
-export function serve(actor: Actor | (new () => object)): {
+export function serve(actor: object | (new () => object)): {
   handle(method: string, payload: Uint8Array): Promise<unknown>;
   onAlarm(name: string): Promise<unknown>;
 };
@@ -183,13 +194,13 @@ export const state: {
   /** The value under `key` as text, or `null`. */
   getText(key: string): string | null;
   /** The JSON value under `key`, or `null`; invalid JSON throws `Failed`. */
-  getJson<T = Json>(key: string): T | null;
+  getJson<T = any>(key: string): T | null;
   /** Stores `value` under `key` as JSON. */
   setJson(key: string, value: unknown): void;
   /** `scan` with values decoded from JSON. */
-  scanJson<T = Json>(prefix: string, options?: { startAfter?: string | null; limit?: number }): Entry<T>[];
+  scanJson<T = any>(prefix: string, options?: { startAfter?: string | null; limit?: number }): Entry<T>[];
   /** `scanAll` with values decoded from JSON. */
-  scanAllJson<T = Json>(prefix: string): Entry<T>[];
+  scanAllJson<T = any>(prefix: string): Entry<T>[];
 };
 
 // ----------------------------------------------------------------- context
@@ -213,7 +224,7 @@ export const actors: {
   /** Calls and waits for the reply bytes; throws `CallError`. */
   call(to: Address, method: string, payload?: Bytes, options?: { timeoutMs?: number }): Uint8Array;
   /** Calls with a JSON argument (`null`/`undefined`: empty) and decodes the JSON reply. */
-  callJson<T = Json>(to: Address, method: string, arg?: unknown, options?: { timeoutMs?: number }): T;
+  callJson<T = any>(to: Address, method: string, arg?: unknown, options?: { timeoutMs?: number }): T;
   /** Sends once this turn commits; does not wait. Throws `CallError` for refusals known at once. */
   send(to: Address, method: string, payload?: Bytes): void;
   /** `send` with a JSON argument. */

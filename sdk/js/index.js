@@ -5,9 +5,9 @@
 // componentize-js. Your `src/actor.js` (or `.ts`) default-exports the actor:
 // a plain object or a class with one method per actor method.
 //
-//     import { state, BadRequest } from 'microlith-actor';
+//     import { defineActor, state, BadRequest } from 'microlith-actor';
 //
-//     export default {
+//     export default defineActor({
 //       incr(req) {
 //         const { by = 1 } = req.json({ by: 'uint?' });
 //         const value = (state.getJson('value') ?? 0) + by;
@@ -16,7 +16,7 @@
 //       },
 //       'clear-done'(req) { ... },          // any method name, quoted
 //       onAlarm(name) { ... },              // optional: alarms
-//     };
+//     });
 //
 // A method gets a `Request` and returns the reply: a `Uint8Array` is sent as
 // it is, `undefined` as an empty reply, anything else as JSON. Throw
@@ -568,6 +568,14 @@ function uncaught(e) {
   }
   if (e instanceof Error) throw e;
   throw new Error(String(e));
+}
+
+/**
+ * Returns `methods` unchanged: `export default defineActor({ ... })` only
+ * lets TypeScript (or `checkJs`) type each method's `req` (index.d.ts).
+ */
+export function defineActor(methods) {
+  return methods;
 }
 
 /**

@@ -68,7 +68,7 @@ const ACTOR_JS: &str = r#"// A counter actor: `incr` (optionally `{"by": n}`), `
 //
 // Each method gets the request and returns the reply (sent as JSON). Throw
 // BadRequest or Failed to fail the turn; nothing it wrote is committed.
-import { state, Failed } from 'microlith-actor';
+import { defineActor, state, Failed } from 'microlith-actor';
 
 const KEY = 'value';
 
@@ -76,7 +76,7 @@ function current() {
   return state.getJson(KEY) ?? 0;
 }
 
-export default {
+export default defineActor({
   incr(req) {
     const { by = 1 } = req.json({ by: 'uint?' });
     const value = current() + by;
@@ -93,7 +93,7 @@ export default {
     state.delete(KEY);
     return { value: 0 };
   },
-};
+});
 "#;
 
 const TSCONFIG: &str = r#"{

@@ -8,7 +8,7 @@
 //
 // JavaScript numbers are exact up to 2^53 - 1, so this counter refuses
 // (`failed`) to go past that instead of the Rust one's u64 limit.
-import { state, Failed } from 'microlith-actor';
+import { defineActor, state, Failed } from 'microlith-actor';
 
 const KEY = 'value';
 
@@ -16,7 +16,7 @@ function current() {
   return state.getJson(KEY) ?? 0;
 }
 
-export default {
+export default defineActor({
   incr(req) {
     const { by = 1 } = req.json({ by: 'uint?' });
     const value = current() + by;
@@ -33,4 +33,4 @@ export default {
     state.delete(KEY);
     return { value: 0 };
   },
-};
+});

@@ -11,32 +11,41 @@
 // | `rename`     | `{"id": n, "title": s}` | the updated item     |
 // | `remove`     | `{"id": n}`             | `{"removed": bool}`  |
 // | `clear-done` | ignored                 | `{"removed": count}` |
-import { state, BadRequest, Failed } from 'microlith-actor';
+import { defineActor, state, BadRequest, Failed } from 'microlith-actor';
 
 const ITEM_PREFIX = 'item/';
 const NEXT_ID = 'next-id';
 
+/** @typedef {{ id: number, title: string, done: boolean }} Item */
+
+/** @param {number} id */
 function key(id) {
   return ITEM_PREFIX + String(id).padStart(20, '0');
 }
 
+/** @param {string} title */
 function validTitle(title) {
   const trimmed = title.trim();
   if (trimmed === '') throw new BadRequest('title must not be empty');
   return trimmed;
 }
 
+/**
+ * @param {number} id
+ * @returns {Item}
+ */
 function load(id) {
   const item = state.getJson(key(id));
   if (item === null) throw new Failed(`no item ${id}`);
   return item;
 }
 
+/** @param {Item} item */
 function save(item) {
   state.setJson(key(item.id), item);
 }
 
-export default {
+export default defineActor({
   add(req) {
     const { title } = req.json({ title: 'string' });
     const item = { id: state.getJson(NEXT_ID) ?? 1, title: validTitle(title), done: false };
@@ -79,4 +88,4 @@ export default {
     for (const e of done) state.delete(e.key);
     return { removed: done.length };
   },
-};
+});

@@ -1,10 +1,15 @@
 // `conformance`: the JavaScript implementation of the actor every guest
 // language implements for the conformance suite (conformance/README.md).
-import { state, context, actors, alarms, log, BadRequest, Failed, CallError, text } from 'microlith-actor';
+import { defineActor, state, context, actors, alarms, log, BadRequest, Failed, CallError, text } from 'microlith-actor';
 
 const ok = { ok: true };
 
 // Payloads as in the Rust reference: required fields, extra fields ignored.
+/**
+ * @param {import('microlith-actor').Request} req
+ * @param {Record<string, string>} names
+ * @returns {any}
+ */
 function fields(req, names) {
   const v = req.json();
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadRequest(`\`${req.method}\` takes a JSON object`);
@@ -15,6 +20,7 @@ function fields(req, names) {
   return v;
 }
 
+/** @param {import('microlith-actor').Request} req */
 function target(req) {
   const t = fields(req, { class: 'string', key: 'string', method: 'string' });
   const payload = t.payload === undefined || t.payload === null ? undefined : JSON.stringify(t.payload);
@@ -33,6 +39,7 @@ function target(req) {
 // run in a helper actor of this class (key `<key>/ambient`), and a trap
 // there is a refusal seen from here: the attempt got nothing. `detail` says
 // exactly what each attempt met.
+/** @param {string} method */
 function attempt(method) {
   const me = context.self();
   try {
@@ -52,7 +59,7 @@ function ambient() {
   const socket = attempt('ambient-socket');
   // The environment: there is no `process` (and no wasi:cli/environment
   // import); read `process.env` if a runtime ever offers one.
-  const p = globalThis.process;
+  const p = /** @type {any} */ (globalThis).process;
   const env = p && p.env ? Object.keys(p.env) : [];
   return {
     wasi: true,
@@ -83,7 +90,7 @@ async function trySocket() {
   }
 }
 
-export default {
+export default defineActor({
   set(req) {
     const { key, value } = fields(req, { key: 'string', value: 'string' });
     state.set(key, value);
@@ -198,4 +205,4 @@ export default {
     const key = `fired/${name}`;
     state.setJson(key, (state.getJson(key) ?? 0) + 1);
   },
-};
+});
