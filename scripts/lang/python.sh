@@ -4,7 +4,8 @@
 # C/Zig toolchain keeps `ziglang` in the same venv).
 #
 #   scripts/lang/python.sh install    creates the venv if missing, installs componentize-py if missing
-#   scripts/lang/python.sh check      sdk/python/bindings equals what componentize-py generates from wit/
+#   scripts/lang/python.sh check      sdk/python/bindings equals what componentize-py generates from wit/,
+#                                     and the SDK's native tests (sdk/python/tests) pass
 #   scripts/lang/python.sh bindings   regenerates sdk/python/bindings from wit/
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,6 +56,7 @@ check)
         exit 1
     fi
     echo "python bindings match wit/"
+    PYTHONPATH=sdk/python:sdk/python/bindings python3 -B -m unittest discover -s sdk/python/tests
     ;;
 *)
     echo "usage: $0 install|check|bindings" >&2
