@@ -2,10 +2,13 @@
 
 from wit_world.imports import log as _host
 
-_L = _host.Level
+Level = _host.Level
+"""TRACE, DEBUG, INFO, WARN, ERROR."""
+_L = Level
 
 
-def write(level: "_host.Level", message: str) -> None:
+def write(level: Level, message: str) -> None:
+    """Writes `message` at `level`; the host truncates long messages."""
     _host.write(level, str(message))
 
 
