@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::support::*;
 
 /// Languages whose components the suite runs by default.
-const LANGUAGES: &[&str] = &["rust", "assemblyscript", "c", "zig", "python"];
+const LANGUAGES: &[&str] = &["rust", "assemblyscript", "c", "zig", "python", "js"];
 
 /// Languages whose components import no WASI (so `ambient` reports
 /// `{"wasi": false}`).
