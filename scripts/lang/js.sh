@@ -9,8 +9,9 @@
 #   scripts/lang/js.sh bindings   regenerates sdk/js/types/ (the WIT typings,
 #                                 `jco guest-types`) from wit/
 #   scripts/lang/js.sh check      fails if sdk/js/types/ differs from what
-#                                 `bindings` would write, or if the SDK sources
-#                                 do not parse
+#                                 `bindings` would write, if the SDK sources do
+#                                 not parse, or if the SDK's native tests
+#                                 (sdk/js/test, node's test runner) fail
 #
 # componentize-js builds the component (`microlith build`); jco is only used
 # for the TypeScript typings (its `componentize` subcommand fails here, see
@@ -109,6 +110,8 @@ check)
     for f in sdk/js/*.js; do
         node --check "$f"
     done
+    # The SDK's decoding, dispatch and import wrappers, against an in-memory host.
+    node --import ./sdk/js/test/register.mjs --test --test-reporter=spec sdk/js/test/sdk.test.mjs
     ;;
 *)
     echo "usage: $0 install|bindings|check" >&2
