@@ -9,7 +9,7 @@ use std::process::Output;
 
 use crate::support::*;
 
-const LANGUAGES: &[&str] = &["rust", "assemblyscript"];
+const LANGUAGES: &[&str] = &["rust", "c", "zig", "assemblyscript", "js", "python"];
 
 fn ok(out: &Output, what: &str) -> String {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -128,8 +128,9 @@ async fn run_language(lang: &str, spec: &Value) {
                 let want = expand(&ev["body"], &key);
                 let mut last = Value::Null;
                 for _ in 0..500 {
-                    let got = call(&s, ev["class"].as_str().expect("class"), &key, ev["method"].as_str().expect("m"), ev)
-                        .await;
+                    let got =
+                        call(&s, ev["class"].as_str().expect("class"), &key, ev["method"].as_str().expect("m"), ev)
+                            .await;
                     last = serde_json::from_slice(&got.bytes).unwrap_or(Value::Null);
                     if last == want {
                         break;
@@ -149,7 +150,8 @@ async fn run_language(lang: &str, spec: &Value) {
 #[tokio::test]
 async fn every_language_passes_the_conformance_suite() {
     let spec: Value =
-        serde_json::from_slice(&std::fs::read(repo().join("conformance/cases.json")).expect("cases.json")).expect("json");
+        serde_json::from_slice(&std::fs::read(repo().join("conformance/cases.json")).expect("cases.json"))
+            .expect("json");
     let langs: Vec<String> = match std::env::var("MICROLITH_CONFORMANCE_LANGS") {
         Ok(list) if !list.trim().is_empty() => list.split(',').map(|l| l.trim().to_string()).collect(),
         _ => LANGUAGES.iter().map(|l| l.to_string()).collect(),
