@@ -2,28 +2,36 @@
 //! their ratios are meaningful on a noisy machine.
 //!
 //! Run with: `cargo run --release -p microlith-bench -- all`
-//! (or one of `hot`, `spread`, `edge`, `cold`, `raw`; `--help` for knobs).
+//! (or one of `hot`, `spread`, `edge`, `cold`, `raw`, `chain`, `calls`,
+//! `alarms`; `--help` for knobs).
 //!
 //! * `edge`   — a bare axum handler with an in-memory counter: the HTTP ceiling.
 //! * `hot`    — one hot actor, durable `incr` over HTTP, N connections.
 //! * `spread` — durable `incr` spread over 1,000 actors over HTTP.
 //! * `cold`   — activation of a stored, passivated actor (no HTTP).
 //! * `raw`    — turn rate through `Runtime::call` without HTTP.
+//! * `chain`  — the shop's 4-hop checkout-quote chain (gateway → cart →
+//!   inventory → pricing) as in-process actor calls vs the same chain as
+//!   four HTTP+JSON micro-services on loopback: latency and CPU per hop.
+//! * `calls`  — raw actor-to-actor call rate (probe, 100 calls per turn).
+//! * `alarms` — alarm precision: lateness of 500 alarms over 100 actors.
 //!
 //! The server runs in this process on 127.0.0.1, with the embedded (redb)
 //! store in a temp directory; load comes from keep-alive HTTP/1.1
-//! connections (hyper) on the same machine.
+//! connections (hyper) on the same machine. `chain`, `calls` and `alarms`
+//! use the runtime directly (default fjall store, no HTTP edge).
 
+mod chain;
 mod load;
 mod scenarios;
 
 use clap::Parser;
 
 /// Benchmark selection and knobs.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "microlith-bench")]
 pub struct Opts {
-    /// Which benchmark: all, edge, hot, spread, cold, raw.
+    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms.
     #[arg(default_value = "all")]
     pub which: String,
     /// Seconds each load phase runs.
@@ -47,5 +55,8 @@ pub struct Opts {
 fn main() -> anyhow::Result<()> {
     let opts = Opts::parse();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(scenarios::run(opts))
+    rt.block_on(async {
+        scenarios::run(opts.clone()).await?;
+        chain::run(&opts).await
+    })
 }

@@ -1,0 +1,390 @@
+//! The call benchmarks: Microlith's central claim, the raw call rate and
+//! alarm precision.
+//!
+//! * `chain` — the shop's checkout-quote chain, client → gateway → cart →
+//!   inventory → pricing and back, made (a) as in-process actor calls
+//!   (`Runtime::call` into `gateway`, three actor-to-actor hops) and (b) as
+//!   four HTTP+JSON micro-services on loopback (`services`). Both do the
+//!   same `shop_model` work per hop and run in this process side by side;
+//!   a request is 4 hops in both (the client's entry hop + 3).
+//! * `calls`, `alarms` — see `probe`.
+//!
+//! CPU is the whole process's user + sys time (`CLOCK_PROCESS_CPUTIME_ID`,
+//! every thread) over a phase divided by the requests it completed: the
+//! bench client, the services or actors, and the storage engine's threads
+//! are all counted, for both variants alike.
+
+mod probe;
+mod services;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use microlith_core::ActorId;
+use microlith_runtime::Runtime;
+use microlith_server::{ServerConfig, StorageConfig};
+use shop_model::{Item, Summary, User};
+use tokio::task::JoinSet;
+
+use crate::Opts;
+
+const GATEWAY: &[u8] = include_bytes!("../../../examples/wasm/shop/gateway.wasm");
+const CART: &[u8] = include_bytes!("../../../examples/wasm/shop/cart.wasm");
+const INVENTORY: &[u8] = include_bytes!("../../../examples/wasm/shop/inventory.wasm");
+const PRICING: &[u8] = include_bytes!("../../../examples/wasm/shop/pricing.wasm");
+
+/// Hops per checkout-quote request: client → gateway → cart → inventory → pricing.
+const HOPS: f64 = 4.0;
+/// Users (carts) in the shop.
+const USERS: usize = 64;
+/// SKUs with a price and stock.
+const SKUS: usize = 20;
+/// Sequential requests of the concurrency-1 phase.
+const SEQUENTIAL: usize = 2_000;
+/// Sequential requests before measuring.
+const WARMUP: usize = 300;
+
+/// Process CPU time so far (user + sys, all threads).
+pub(crate) fn cpu_now() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(u64::try_from(t.tv_sec).unwrap_or(0), u32::try_from(t.tv_nsec).unwrap_or(0))
+}
+
+/// Opens a runtime (no HTTP edge) on `storage` in `dir`, configured like
+/// the server's defaults with room for many actors.
+pub(crate) async fn open_runtime(dir: &Path, storage: StorageConfig) -> anyhow::Result<Runtime> {
+    let mut cfg = ServerConfig { data_dir: dir.to_path_buf(), storage, ..ServerConfig::default() };
+    cfg.actors.max_active = 20_000;
+    cfg.actors.mailbox_capacity = 4096;
+    let store = microlith_server::open_store(&cfg).await?;
+    Ok(Runtime::open(cfg.runtime_config()?, store).await?)
+}
+
+/// Sorted samples → the `q` quantile.
+pub(crate) fn quantile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
+    let i = ((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(i).copied().unwrap_or_default()
+}
+
+/// The median of `xs`.
+pub(crate) fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// The shop's data: the same for both variants.
+pub struct ShopData {
+    /// (sku, unit price in cents).
+    pub prices: Vec<(String, u64)>,
+    /// (sku, units on hand).
+    pub stock: Vec<(String, u32)>,
+    /// (user, the `add`s made to their cart, in order).
+    pub carts: Vec<(String, Vec<Item>)>,
+}
+
+fn shop_data() -> ShopData {
+    let sku = |i: usize| format!("sku-{i:02}");
+    let prices = (0..SKUS).map(|i| (sku(i), 199 + 37 * i as u64)).collect();
+    // Every fifth SKU is short, so some carts miss items.
+    let stock = (0..SKUS).map(|i| (sku(i), if i % 5 == 0 { 4 } else { 1_000 })).collect();
+    let carts = (0..USERS)
+        .map(|u| {
+            let adds =
+                (0..3 + u % 3).map(|j| Item { sku: sku((u * 7 + j * 3) % SKUS), qty: 1 + ((u + j) % 12) as u32 });
+            (format!("u{u}"), adds.collect())
+        })
+        .collect();
+    ShopData { prices, stock, carts }
+}
+
+/// What `checkout-quote` must return for `user`, computed directly.
+fn expected(data: &ShopData, user: &str, adds: &[Item]) -> anyhow::Result<Summary> {
+    let mut items = Vec::new();
+    for a in adds {
+        shop_model::add_item(&mut items, &a.sku, a.qty);
+    }
+    let price = |s: &str| data.prices.iter().find(|(k, _)| k == s).map(|(_, c)| *c);
+    let stock = |s: &str| data.stock.iter().find(|(k, _)| k == s).map_or(0, |(_, q)| *q);
+    let quote = shop_model::quote(&items, price).map_err(anyhow::Error::msg)?;
+    let a = shop_model::availability(shop_model::missing(&items, stock), quote);
+    Ok(shop_model::summarize(user, &items, &a))
+}
+
+/// Deploys the shop's four classes and seeds `data` through calls.
+async fn seed_microlith(rt: &Runtime, data: &ShopData) -> anyhow::Result<()> {
+    for (class, wasm) in [("gateway", GATEWAY), ("cart", CART), ("inventory", INVENTORY), ("pricing", PRICING)] {
+        rt.deploy(class, wasm.to_vec()).await?;
+    }
+    let mut set = JoinSet::new();
+    let pricing = ActorId::parse("pricing", "eu")?;
+    for (sku, cents) in &data.prices {
+        let (rt, id) = (rt.clone(), pricing.clone());
+        let body = serde_json::to_vec(&serde_json::json!({ "sku": sku, "cents": cents }))?;
+        set.spawn(async move { rt.call(&id, "set-price", body, None).await.map(drop) });
+    }
+    let inventory = ActorId::parse("inventory", "main")?;
+    for (sku, qty) in &data.stock {
+        let (rt, id) = (rt.clone(), inventory.clone());
+        let body = serde_json::to_vec(&Item { sku: sku.clone(), qty: *qty })?;
+        set.spawn(async move { rt.call(&id, "restock", body, None).await.map(drop) });
+    }
+    for (user, adds) in &data.carts {
+        let (rt, id) = (rt.clone(), ActorId::parse("cart", user)?);
+        let bodies = adds.iter().map(serde_json::to_vec).collect::<Result<Vec<_>, _>>()?;
+        set.spawn(async move {
+            for body in bodies {
+                rt.call(&id, "add", body, None).await?;
+            }
+            Ok(())
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r??;
+    }
+    Ok(())
+}
+
+/// One way of making the chain.
+#[derive(Clone)]
+enum Variant {
+    /// In-process actor calls; `per_user` picks `gateway/<user>` instead of
+    /// `gateway/main`.
+    Microlith { rt: Runtime, per_user: bool },
+    /// HTTP+JSON micro-services; the bench client's own pooled client.
+    Http { client: reqwest::Client, url: Arc<str> },
+}
+
+impl Variant {
+    async fn checkout(&self, user: &str) -> anyhow::Result<Summary> {
+        match self {
+            Self::Microlith { rt, per_user } => {
+                let id = ActorId::parse("gateway", if *per_user { user } else { "main" })?;
+                let body = serde_json::to_vec(&User { user: user.to_string() })?;
+                let reply = rt.call(&id, "checkout-quote", body, None).await?;
+                Ok(serde_json::from_slice(&reply)?)
+            }
+            Self::Http { client, url } => services::checkout(client, url, user).await,
+        }
+    }
+}
+
+/// What one phase measured.
+#[derive(Debug, Clone, Default)]
+struct Phase {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+    cpu_per_req: Duration,
+    errors: u64,
+}
+
+impl Phase {
+    fn new(mut lat: Vec<Duration>, elapsed: Duration, cpu: Duration, errors: u64) -> Self {
+        lat.sort_unstable();
+        let requests = lat.len() as f64;
+        Self {
+            rps: requests / elapsed.as_secs_f64(),
+            p50: quantile(&lat, 0.5),
+            p99: quantile(&lat, 0.99),
+            cpu_per_req: Duration::from_secs_f64(cpu.as_secs_f64() / requests.max(1.0)),
+            errors,
+        }
+    }
+
+    /// The per-metric medians of `runs`.
+    fn median(runs: &[Phase]) -> Phase {
+        let m = |f: &dyn Fn(&Phase) -> f64| median(runs.iter().map(f).collect());
+        Phase {
+            rps: m(&|p| p.rps),
+            p50: Duration::from_secs_f64(m(&|p| p.p50.as_secs_f64())),
+            p99: Duration::from_secs_f64(m(&|p| p.p99.as_secs_f64())),
+            cpu_per_req: Duration::from_secs_f64(m(&|p| p.cpu_per_req.as_secs_f64())),
+            errors: runs.iter().map(|p| p.errors).sum(),
+        }
+    }
+}
+
+/// Concurrency 1: `n` requests one after the other, cycling over the users.
+async fn sequential(v: &Variant, users: &Arc<Vec<String>>, n: usize) -> anyhow::Result<Phase> {
+    let (v, users) = (v.clone(), users.clone());
+    tokio::spawn(async move {
+        let mut lat = Vec::with_capacity(n);
+        let (cpu0, t0) = (cpu_now(), Instant::now());
+        for i in 0..n {
+            let t = Instant::now();
+            v.checkout(&users[i % users.len()]).await?;
+            lat.push(t.elapsed());
+        }
+        Ok(Phase::new(lat, t0.elapsed(), cpu_now() - cpu0, 0))
+    })
+    .await?
+}
+
+/// Closed loop: `tasks` clients for `dur`, each cycling over the users.
+async fn loaded(v: &Variant, users: &Arc<Vec<String>>, tasks: usize, dur: Duration) -> anyhow::Result<Phase> {
+    let (cpu0, t0) = (cpu_now(), Instant::now());
+    let deadline = t0 + dur;
+    let mut set = JoinSet::new();
+    for c in 0..tasks {
+        let (v, users) = (v.clone(), users.clone());
+        set.spawn(async move {
+            let mut lat = Vec::with_capacity(50_000);
+            let (mut errors, mut first_error) = (0u64, None);
+            let mut i = c;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match v.checkout(&users[i % users.len()]).await {
+                    Ok(_) => lat.push(t.elapsed()),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+                i += tasks;
+            }
+            (lat, errors, first_error)
+        });
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    while let Some(r) = set.join_next().await {
+        let (lat, e, first) = r?;
+        all.extend(lat);
+        errors += e;
+        if let Some(first) = first {
+            eprintln!("  (an error under load: {first:#})");
+        }
+    }
+    let elapsed = t0.elapsed();
+    Ok(Phase::new(all, elapsed, cpu_now() - cpu0, errors))
+}
+
+/// Checks every user's summary against the directly computed one, then
+/// warms up (sequentially, then with `tasks` clients to fill the pools).
+async fn verify_and_warm(v: &Variant, data: &ShopData, users: &Arc<Vec<String>>, tasks: usize) -> anyhow::Result<()> {
+    for (user, adds) in &data.carts {
+        let got = v.checkout(user).await?;
+        let want = expected(data, user, adds)?;
+        anyhow::ensure!(got == want, "wrong summary for {user}: got {got:?}, want {want:?}");
+    }
+    sequential(v, users, WARMUP).await?;
+    loaded(v, users, tasks, Duration::from_millis(300)).await?;
+    Ok(())
+}
+
+fn row(name: &str, p: &Phase) {
+    println!(
+        "  {name:<34} {:>8.1} {:>8.1} {:>8.1} {:>9.0} {:>9.1} {:>9.1} {:>6}",
+        us(p.p50),
+        us(p.p99),
+        us(p.p50) / HOPS,
+        p.rps,
+        us(p.cpu_per_req),
+        us(p.cpu_per_req) / HOPS,
+        p.errors
+    );
+}
+
+fn ratio_line(name: &str, a: &Phase, b: &Phase) {
+    let lat = b.p50.as_secs_f64() / a.p50.as_secs_f64();
+    let cpu = b.cpu_per_req.as_secs_f64() / a.cpu_per_req.as_secs_f64();
+    let verdict = |r: f64| if r >= 20.0 { "≥ 20× ✓" } else { "< 20× ✗" };
+    println!("  {name:<48} latency p50 {lat:>6.1}× ({})   CPU/request {cpu:>6.1}× ({})", verdict(lat), verdict(cpu));
+}
+
+async fn chain(opts: &Opts) -> anyhow::Result<()> {
+    let data = shop_data();
+    let users = Arc::new(data.carts.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>());
+    let tasks = opts.connections.max(1);
+    let dur = Duration::from_secs_f64(opts.seconds);
+
+    let dir = tempfile::tempdir()?;
+    let rt = open_runtime(dir.path(), StorageConfig::Fjall).await?;
+    seed_microlith(&rt, &data).await?;
+    let svc = services::start(&data).await?;
+
+    let variants = [
+        ("(a)  microlith, gateway/main", Variant::Microlith { rt: rt.clone(), per_user: false }),
+        ("(a') microlith, gateway/<user>", Variant::Microlith { rt: rt.clone(), per_user: true }),
+        (
+            "(b)  HTTP+JSON micro-services",
+            Variant::Http { client: services::client()?, url: svc.checkout_url.as_str().into() },
+        ),
+    ];
+    for (_, v) in &variants {
+        verify_and_warm(v, &data, &users, tasks).await?;
+    }
+    // What the process burns idle (epoch ticker, storage threads), which
+    // every phase below includes.
+    let (cpu0, t0) = (cpu_now(), Instant::now());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = (cpu_now() - cpu0).as_secs_f64() / t0.elapsed().as_secs_f64();
+
+    let n = variants.len();
+    let (mut seq, mut load) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+    for _ in 0..opts.runs.max(1) {
+        // Interleave the variants so drift in the machine hits all alike.
+        for (i, (_, v)) in variants.iter().enumerate() {
+            seq[i].push(sequential(v, &users, SEQUENTIAL).await?);
+        }
+        for (i, (_, v)) in variants.iter().enumerate() {
+            load[i].push(loaded(v, &users, tasks, dur).await?);
+        }
+    }
+    let seq: Vec<Phase> = seq.iter().map(|r| Phase::median(r)).collect();
+    let load: Vec<Phase> = load.iter().map(|r| Phase::median(r)).collect();
+
+    println!(
+        "chain: checkout-quote, {HOPS} hops per request (client → gateway → cart → inventory → pricing), \
+         {USERS} users, {SKUS} SKUs, fjall store"
+    );
+    println!(
+        "  counted: latency = wall time at the bench client; CPU = whole process (user + sys, all threads: client,"
+    );
+    println!("  services/actors, storage), same process for both variants; per hop = per request / {HOPS}.");
+    println!("  idle process CPU (included below): {:.1} ms/s", idle * 1e3);
+    println!(
+        "  {:<34} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>6}",
+        "", "p50 µs", "p99 µs", "p50/hop", "req/s", "CPU µs/rq", "CPU/hop", "errors"
+    );
+    println!("  concurrency 1: {SEQUENTIAL} sequential requests, median of {} run(s)", opts.runs.max(1));
+    for ((name, _), p) in variants.iter().zip(&seq) {
+        row(name, p);
+    }
+    println!("  concurrency {tasks}: closed loop for {} s, median of {} run(s)", opts.seconds, opts.runs.max(1));
+    for ((name, _), p) in variants.iter().zip(&load) {
+        row(name, p);
+    }
+    println!("  ratios (b)/(a), target ≥ 20×:");
+    ratio_line("concurrency 1, gateway/main", &seq[0], &seq[2]);
+    ratio_line("concurrency 1, gateway/<user>", &seq[1], &seq[2]);
+    ratio_line(&format!("concurrency {tasks}, gateway/main"), &load[0], &load[2]);
+    ratio_line(&format!("concurrency {tasks}, gateway/<user>"), &load[1], &load[2]);
+    println!(
+        "  note: inventory/main and pricing/eu are single actors in both gateway designs, so under load every \
+         request still serialises through them."
+    );
+
+    svc.stop();
+    rt.shutdown(Duration::from_secs(10)).await;
+    Ok(())
+}
+
+/// Runs `chain`, `calls` and `alarms` as selected.
+pub async fn run(opts: &Opts) -> anyhow::Result<()> {
+    let want = |n: &str| opts.which == "all" || opts.which == n;
+    if want("chain") {
+        chain(opts).await?;
+    }
+    if want("calls") {
+        probe::calls(opts).await?;
+    }
+    if want("alarms") {
+        probe::alarms(opts).await?;
+    }
+    Ok(())
+}
