@@ -15,6 +15,8 @@
 //!   four HTTP+JSON micro-services on loopback: latency and CPU per hop.
 //! * `calls`  — raw actor-to-actor call rate (probe, 100 calls per turn).
 //! * `alarms` — alarm precision: lateness of 500 alarms over 100 actors.
+//! * `languages` — the per-language cost table of the `counter` example
+//!   (size, compile cold and cached, first call, turn time, memory).
 //!
 //! The server runs in this process on 127.0.0.1, with the embedded (redb)
 //! store in a temp directory; load comes from keep-alive HTTP/1.1
@@ -22,6 +24,7 @@
 //! use the runtime directly (default fjall store, no HTTP edge).
 
 mod chain;
+mod languages;
 mod load;
 mod scenarios;
 
@@ -31,7 +34,7 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "microlith-bench")]
 pub struct Opts {
-    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms.
+    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms, languages.
     #[arg(default_value = "all")]
     pub which: String,
     /// Seconds each load phase runs.
@@ -57,6 +60,10 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         scenarios::run(opts.clone()).await?;
-        chain::run(&opts).await
+        chain::run(&opts).await?;
+        if opts.which == "all" || opts.which == "languages" {
+            languages::run(&opts).await?;
+        }
+        Ok(())
     })
 }

@@ -44,6 +44,10 @@ pub fn config(dir: &tempfile::TempDir) -> ServerConfig {
     };
     c.actors.turn_deadline_ms = 1000;
     c.actors.memory_limit_mib = 32;
+    // Each engine maps a pool slot (memory, stack, guard pages) per
+    // potential actor; tests that restart servers in one process would run
+    // into the kernel's map-count limit with the default 10,000.
+    c.actors.max_active = 1000;
     c
 }
 
