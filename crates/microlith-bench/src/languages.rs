@@ -48,7 +48,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn config(artifacts: &std::path::Path, actors: usize) -> RuntimeConfig {
     RuntimeConfig {
         artifact_dir: Some(artifacts.to_path_buf()),
-        max_active_actors: actors * 2,
+        // Python components hold ~13 core instances each; the pool sizes
+        // core-instance slots at 4 per actor, so leave room.
+        max_active_actors: actors * 8,
         memory_limit: 128 << 20,
         ..RuntimeConfig::default()
     }
