@@ -93,7 +93,8 @@ pub fn quote(items: &[Item], mut price_of: impl FnMut(&str) -> Option<u64>) -> R
     for item in items {
         let unit_cents = price_of(&item.sku).ok_or_else(|| format!("no price for sku {}", item.sku))?;
         let gross = unit_cents.saturating_mul(u64::from(item.qty));
-        let line_total = if item.qty >= VOLUME_THRESHOLD { gross - gross * VOLUME_DISCOUNT_PERCENT / 100 } else { gross };
+        let line_total =
+            if item.qty >= VOLUME_THRESHOLD { gross - gross * VOLUME_DISCOUNT_PERCENT / 100 } else { gross };
         total_cents = total_cents.saturating_add(line_total);
         lines.push(QuoteLine { sku: item.sku.clone(), qty: item.qty, unit_cents, total_cents: line_total });
     }
