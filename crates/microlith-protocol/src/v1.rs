@@ -53,6 +53,18 @@ pub enum ErrorCode {
     NotFound,
     /// Unexpected server failure.
     Internal,
+    /// WebSocket: the frame is not a JSON object of a known shape.
+    InvalidFrame,
+    /// WebSocket: the frame's `op` is unknown.
+    UnknownOp,
+    /// WebSocket: the first frame was not `hello`.
+    HelloRequired,
+    /// WebSocket: a subscription with this id is already live.
+    DuplicateId,
+    /// WebSocket: no subscription with this id.
+    UnknownSubscription,
+    /// WebSocket: the actor's reply is not JSON.
+    BadReply,
 }
 
 impl ErrorCode {
@@ -60,7 +72,16 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::UnknownClass | Self::UnknownMethod | Self::NotFound => 404,
-            Self::InvalidName | Self::InvalidJson | Self::BadRequest | Self::InvalidComponent => 400,
+            Self::InvalidName
+            | Self::InvalidJson
+            | Self::BadRequest
+            | Self::InvalidComponent
+            | Self::InvalidFrame
+            | Self::UnknownOp
+            | Self::HelloRequired
+            | Self::DuplicateId
+            | Self::UnknownSubscription => 400,
+            Self::BadReply => 502,
             Self::PayloadTooLarge => 413,
             Self::GuestError => 422,
             Self::GuestTrap | Self::Internal | Self::MemoryLimitExceeded => 500,
@@ -90,6 +111,12 @@ impl ErrorCode {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::Internal => "internal",
+            Self::InvalidFrame => "invalid_frame",
+            Self::UnknownOp => "unknown_op",
+            Self::HelloRequired => "hello_required",
+            Self::DuplicateId => "duplicate_id",
+            Self::UnknownSubscription => "unknown_subscription",
+            Self::BadReply => "bad_reply",
         }
     }
 }
