@@ -6,6 +6,8 @@
 pub const EXAMPLES: &[(&str, &[u8])] = &[
     ("counter", include_bytes!("../../../examples/wasm/counter.wasm")),
     ("todo", include_bytes!("../../../examples/wasm/todo.wasm")),
+    // Per-viewer live views: each player sees only its own hand.
+    ("cards", include_bytes!("../../../examples/wasm/cards.wasm")),
     // The shop: five services that call each other in-process.
     ("gateway", include_bytes!("../../../examples/wasm/shop/gateway.wasm")),
     ("cart", include_bytes!("../../../examples/wasm/shop/cart.wasm")),

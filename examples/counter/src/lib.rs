@@ -5,8 +5,10 @@
 //! | `incr`  | empty or `{"by": n}` | `{"value": n}`   |
 //! | `get`   | ignored              | `{"value": n}`   |
 //! | `reset` | ignored              | `{"value": 0}`   |
+//!
+//! View (every viewer): `{"value": n}`.
 
-use microlith_actor::{Actor, Error, Request, reply, state};
+use microlith_actor::{Actor, Error, Request, reply, state, view};
 use serde::{Deserialize, Serialize};
 
 const KEY: &str = "value";
@@ -46,6 +48,10 @@ impl Actor for Counter {
             _ => return Err(req.unknown_method()),
         };
         reply::json(&Value { value })
+    }
+
+    fn view(_viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        view::json(&Value { value: current()? })
     }
 }
 

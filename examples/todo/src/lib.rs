@@ -11,8 +11,10 @@
 //! | `rename`     | `{"id": n, "title": s}`   | the updated item      |
 //! | `remove`     | `{"id": n}`               | `{"removed": bool}`   |
 //! | `clear-done` | ignored                   | `{"removed": count}`  |
+//!
+//! View (every viewer): `{"items": [item, ...]}` in id order.
 
-use microlith_actor::{Actor, Error, Request, reply, state};
+use microlith_actor::{Actor, Error, Request, reply, state, view};
 use serde::{Deserialize, Serialize};
 
 const ITEM_PREFIX: &str = "item/";
@@ -45,6 +47,11 @@ struct Rename {
 }
 
 #[derive(Serialize)]
+struct Items {
+    items: Vec<Item>,
+}
+
+#[derive(Serialize)]
 struct Removed<T> {
     removed: T,
 }
@@ -64,10 +71,7 @@ impl Actor for Todo {
                 state::set_json(NEXT_ID, &next)?;
                 reply::json(&item)
             }
-            "list" => {
-                let items: Vec<Item> = state::scan_all_json(ITEM_PREFIX)?.into_iter().map(|(_, item)| item).collect();
-                reply::json(&items)
-            }
+            "list" => reply::json(&all_items()?),
             "toggle" => {
                 let Id { id } = req.json()?;
                 let mut item = load(id)?;
@@ -104,6 +108,15 @@ impl Actor for Todo {
             _ => Err(req.unknown_method()),
         }
     }
+
+    fn view(_viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        view::json(&Items { items: all_items()? })
+    }
+}
+
+/// Every item, in id order (keys are zero-padded ids).
+fn all_items() -> Result<Vec<Item>, Error> {
+    Ok(state::scan_all_json(ITEM_PREFIX)?.into_iter().map(|(_, item)| item).collect())
 }
 
 fn key(id: u64) -> String {

@@ -1,11 +1,15 @@
 //! `probe`: an actor that exercises the host's edges for tests.
 //!
 //! Payloads and replies are JSON; see `test-actors/README.md` for the table.
+//!
+//! Its view shows `{"viewer": viewer, "state": {k: v}}` for every state key
+//! `v/<k>` (values decoded as JSON, or as a string when they are not JSON);
+//! the state key `view-mode` makes it misbehave (see [`Probe::render`]).
 
 use std::hint::black_box;
 
 use microlith_actor::context::ActorRef;
-use microlith_actor::{Actor, Error, Request, actors, alarms, context, log, reply, state};
+use microlith_actor::{Actor, Error, Request, actors, alarms, context, log, reply, state, view};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
@@ -185,6 +189,17 @@ struct Name {
     name: String,
 }
 
+/// `set-many`: writes every entry in one turn.
+#[derive(Deserialize)]
+struct SetMany {
+    entries: Vec<KeyValue>,
+}
+
+/// State keys under this prefix are shown in the view (without it).
+const VIEW_PREFIX: &str = "v/";
+/// State key that selects how `render` behaves.
+const VIEW_MODE: &str = "view-mode";
+
 struct Probe;
 
 impl Actor for Probe {
@@ -204,6 +219,13 @@ impl Actor for Probe {
                 let Key { key } = req.json()?;
                 state::delete(&key);
                 reply::json(&OK)
+            }
+            "set-many" => {
+                let SetMany { entries } = req.json()?;
+                for kv in &entries {
+                    state::set(&kv.key, kv.value.as_bytes())?;
+                }
+                reply::json(&json!({"ok": true, "written": entries.len()}))
             }
             "set-then-error" => {
                 let kv: KeyValue = req.json()?;
@@ -342,9 +364,81 @@ impl Actor for Probe {
     fn on_alarm(name: &str) -> Result<(), Error> {
         Probe::alarm(name)
     }
+
+    fn view(viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        Probe::render(viewer)
+    }
 }
 
 impl Probe {
+    /// The view. The state key `view-mode` selects the behaviour:
+    ///
+    /// - absent or `normal`: `{"viewer": s or null, "state": {k: v}}`
+    /// - `none`: no view (`Ok(None)`)
+    /// - `error`: `failed("view set to fail")`
+    /// - `refuse-anonymous`: `failed(..)` for an anonymous viewer, else normal
+    /// - `deny:<p>`: `failed(..)` for viewer `<p>`, else normal
+    /// - `trap`: panics (a trap)
+    /// - `write`: `state::set` inside render (the host traps it)
+    /// - `delete`: `state::delete` inside render (the host traps it)
+    /// - `call`: calls itself (`get`) inside render (the host traps it)
+    /// - `send`: sends itself `get` inside render (the host traps it)
+    /// - `alarm`: sets an alarm inside render (the host traps it)
+    /// - `spin`: loops forever (for the deadline)
+    /// - `not-json`: returns bytes that are not JSON
+    /// - `big:<n>`: normal, plus `"big": "xxx…"` of `n` bytes
+    /// - anything else: `bad-request` naming the mode
+    fn render(viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        let mode = state::get(VIEW_MODE).map(|v| String::from_utf8_lossy(&v).into_owned());
+        let mode = mode.as_deref().unwrap_or("normal");
+        let me = context::self_ref();
+        match mode {
+            "normal" => {}
+            "none" => return view::none(),
+            "error" => return Err(Error::failed("view set to fail")),
+            "refuse-anonymous" if viewer.is_none() => return Err(Error::failed("anonymous viewers are refused")),
+            "refuse-anonymous" => {}
+            "trap" => panic!("view set to trap"),
+            "write" => state::set("written-by-render", b"1")?,
+            "delete" => state::delete(VIEW_MODE),
+            "call" => {
+                actors::call(&me, "get", br#"{"key":"view-mode"}"#)?;
+            }
+            "send" => actors::send(&me, "get", br#"{"key":"view-mode"}"#)?,
+            "alarm" => alarms::set_in("from-render", 1000)?,
+            "spin" => {
+                let mut n = 0u64;
+                loop {
+                    n = black_box(n.wrapping_add(1));
+                }
+            }
+            "not-json" => return Ok(Some(b"\xff not json".to_vec())),
+            _ => {
+                if let Some(denied) = mode.strip_prefix("deny:") {
+                    if viewer == Some(denied) {
+                        return Err(Error::failed(format!("viewer {denied} is refused")));
+                    }
+                } else if mode.strip_prefix("big:").is_none() {
+                    return Err(Error::bad_request(format!("unknown view-mode {mode:?}")));
+                }
+            }
+        }
+        let shown: serde_json::Map<String, Json> = state::scan_all(VIEW_PREFIX)
+            .into_iter()
+            .map(|(key, value)| {
+                let value = serde_json::from_slice(&value)
+                    .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&value).into_owned()));
+                (key.strip_prefix(VIEW_PREFIX).unwrap_or(&key).to_owned(), value)
+            })
+            .collect();
+        let mut out = json!({"viewer": viewer, "state": shown});
+        if let Some(n) = mode.strip_prefix("big:") {
+            let n: usize = n.parse().map_err(|_| Error::bad_request(format!("bad size in view-mode {mode:?}")))?;
+            out["big"] = Json::String("x".repeat(n));
+        }
+        view::json(&out)
+    }
+
     /// Records that alarm `name` fired. When the alarm was set with
     /// `witness`, first appends to a list in that actor (its commit stands
     /// even if this turn fails); when `fail` is set, then fails.

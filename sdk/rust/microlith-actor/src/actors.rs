@@ -95,7 +95,9 @@ impl From<types::CallError> for CallError {
             W::BadRequest(s) => Self::BadRequest(s),
             W::Failed(s) => Self::Failed(s),
             W::Trapped(s) => Self::Trapped(s),
-            W::Cycle(actors) => Self::Cycle(actors.into_iter().map(|a| ActorRef { class: a.class, key: a.key }).collect()),
+            W::Cycle(actors) => {
+                Self::Cycle(actors.into_iter().map(|a| ActorRef { class: a.class, key: a.key }).collect())
+            }
             W::Timeout(ms) => Self::Timeout(ms),
             W::Unavailable(s) => Self::Unavailable(s),
             W::Invalid(s) => Self::Invalid(s),
@@ -114,7 +116,12 @@ pub fn call(target: &ActorRef, method: &str, payload: &[u8]) -> Result<Vec<u8>, 
 }
 
 /// Like [`call`], with its own timeout in milliseconds.
-pub fn call_with_timeout(target: &ActorRef, method: &str, payload: &[u8], timeout_ms: u32) -> Result<Vec<u8>, CallError> {
+pub fn call_with_timeout(
+    target: &ActorRef,
+    method: &str,
+    payload: &[u8],
+    timeout_ms: u32,
+) -> Result<Vec<u8>, CallError> {
     host::call(&wit_ref(target), method, payload, Some(timeout_ms)).map_err(CallError::from)
 }
 

@@ -1,12 +1,14 @@
 //! Guest SDK for Microlith actors written in Rust.
 //!
 //! An actor class is a WebAssembly component implementing the
-//! `microlith:actor@0.1.0` world. This crate owns the generated WIT bindings
-//! and wraps them in a small API:
+//! `microlith:actor@0.1.0` world `actor-with-view` (the `actor` world plus the
+//! optional `view` export). This crate owns the generated WIT bindings and
+//! wraps them in a small API:
 //!
 //! - [`Actor`] and [`export_actor!`]: the one function a class implements.
 //! - [`Request`]: the method name and payload, with JSON decoding.
 //! - [`reply`]: helpers that build reply bytes.
+//! - [`Actor::view`] and [`view`]: what the actor shows to live subscribers.
 //! - [`Error`]: the turn's failure, mapped onto the WIT `handle-error`.
 //! - [`state`], [`context`], [`log`]: the host imports.
 //! - [`actors`]: calls and one-way messages to other actors, in-process.
@@ -45,6 +47,55 @@
 //! microlith_actor::export_actor!(Counter);
 //! ```
 //!
+//! # Live views
+//!
+//! A class can show a JSON *view* of itself to WebSocket subscribers (see
+//! `docs/protocol.md`). After every turn that changed the actor's state, the
+//! host calls [`Actor::view`] once for each distinct subscribed viewer (the
+//! subscriber's principal, `None` for anonymous subscribers) and streams the
+//! difference to the previous view as a JSON Patch. The default shows nothing
+//! (`Ok(None)`), so classes without a view need no code.
+//!
+//! The view may differ per viewer, which is how an actor keeps one viewer
+//! from another's data; an `Err` refuses the viewer (its subscription fails
+//! with the message). `view` runs as a **read-only** turn: it may read
+//! [`state`] and [`context`], but a state write, a call, a send or an alarm
+//! change traps it.
+//!
+//! ```no_run
+//! use microlith_actor::{reply, state, view, Actor, Error, Request};
+//! use serde::Serialize;
+//!
+//! struct Counter;
+//!
+//! #[derive(Serialize)]
+//! struct Shown {
+//!     value: u64,
+//! }
+//!
+//! impl Actor for Counter {
+//!     fn handle(req: Request) -> Result<Vec<u8>, Error> {
+//!         match req.method() {
+//!             "incr" => {
+//!                 let value = state::get_json::<u64>("n")?.unwrap_or(0) + 1;
+//!                 state::set_json("n", &value)?;
+//!                 reply::json(&value)
+//!             }
+//!             _ => Err(req.unknown_method()),
+//!         }
+//!     }
+//!
+//!     // Every viewer sees `{"value": n}`; a refusal would be `Err(..)`.
+//!     fn view(_viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+//!         view::json(&Shown { value: state::get_json("n")?.unwrap_or(0) })
+//!     }
+//! }
+//!
+//! microlith_actor::export_actor!(Counter);
+//! ```
+//!
+//! # Building
+//!
 //! Build with `cargo build --target wasm32-unknown-unknown --release`, then
 //! turn the core module into a component with `wasm-tools component new`
 //! (see `scripts/build-guests` in the Microlith repository).
@@ -64,7 +115,7 @@ pub mod state;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../../wit",
-        world: "actor",
+        world: "actor-with-view",
         pub_export_macro: true,
         export_macro_name: "__export_actor_world",
         default_bindings_module: "$crate::bindings",
@@ -88,9 +139,27 @@ pub trait Actor {
         let _ = name;
         Ok(())
     }
+
+    /// Renders what `viewer` sees of this actor as UTF-8 JSON bytes, or
+    /// `Ok(None)` when there is nothing to show (the default).
+    ///
+    /// `viewer` is the subscriber's principal (`None` for anonymous
+    /// subscribers). The host calls this after every turn that changed
+    /// state, once per distinct subscribed viewer, and sends subscribers the
+    /// delta to the previous view. Show each viewer only what it may see; an
+    /// `Err` refuses the viewer (its subscription fails with the message).
+    ///
+    /// This runs as a read-only turn: read [`state`] and [`context`] only.
+    /// A state write, a call, a send or an alarm change traps it. Build the
+    /// bytes with [`view::json`].
+    fn view(viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        let _ = viewer;
+        Ok(None)
+    }
 }
 
-/// Exports a type implementing [`Actor`] as the component's `handle`.
+/// Exports a type implementing [`Actor`] as the component's `handle`,
+/// `on-alarm` and `view.render` (the `actor-with-view` world).
 ///
 /// Use it exactly once, at the root of a `cdylib` crate:
 ///
@@ -113,6 +182,7 @@ macro_rules! export_actor {
 pub mod __private {
     use std::marker::PhantomData;
 
+    use crate::bindings::exports::microlith::actor::view::Guest as ViewGuest;
     use crate::bindings::{Guest, HandleError};
     use crate::{Actor, Request};
 
@@ -128,6 +198,13 @@ pub mod __private {
         fn on_alarm(name: String) -> Result<(), HandleError> {
             crate::log::install_panic_hook();
             A::on_alarm(&name).map_err(HandleError::from)
+        }
+    }
+
+    impl<A: Actor> ViewGuest for Adapter<A> {
+        fn render(viewer: Option<String>) -> Result<Option<Vec<u8>>, HandleError> {
+            crate::log::install_panic_hook();
+            A::view(viewer.as_deref()).map_err(HandleError::from)
         }
     }
 }
@@ -191,6 +268,25 @@ pub mod reply {
     /// An empty reply.
     pub fn empty() -> Result<Vec<u8>, Error> {
         Ok(Vec::new())
+    }
+}
+
+/// Helpers that build view bytes for [`Actor::view`].
+pub mod view {
+    use serde::Serialize;
+
+    use crate::Error;
+
+    /// Serialises `value` as the JSON view.
+    ///
+    /// An encoding failure is [`Error::Failed`], like [`reply::json`](crate::reply::json).
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Option<Vec<u8>>, Error> {
+        serde_json::to_vec(value).map(Some).map_err(|e| Error::failed(format!("cannot encode view: {e}")))
+    }
+
+    /// No view: the actor shows nothing to this viewer (the default).
+    pub fn none() -> Result<Option<Vec<u8>>, Error> {
+        Ok(None)
     }
 }
 
@@ -272,6 +368,28 @@ mod tests {
         let err = Request::new("incr", "{").json::<u64>().unwrap_err();
         assert!(matches!(err, Error::BadRequest(ref m) if m.contains("`incr`")), "{err:?}");
         assert!(matches!(Request::new("m", "").json::<u64>(), Err(Error::BadRequest(_))));
+    }
+
+    #[test]
+    fn view_helpers() {
+        assert_eq!(view::json(&serde_json::json!({"value": 3})), Ok(Some(br#"{"value":3}"#.to_vec())));
+        assert_eq!(view::none(), Ok(None));
+        // A map with non-string keys cannot be JSON: a failure, not a panic.
+        let bad: std::collections::BTreeMap<Vec<u8>, u8> = [(vec![1], 1)].into();
+        assert!(matches!(view::json(&bad), Err(Error::Failed(m)) if m.contains("view")));
+    }
+
+    struct Quiet;
+    impl Actor for Quiet {
+        fn handle(req: Request) -> Result<Vec<u8>, Error> {
+            Err(req.unknown_method())
+        }
+    }
+
+    #[test]
+    fn default_view_is_none() {
+        assert_eq!(Quiet::view(None), Ok(None));
+        assert_eq!(Quiet::view(Some("alice")), Ok(None));
     }
 
     #[test]
