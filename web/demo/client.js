@@ -244,6 +244,11 @@ function applyPatch(doc, patch) {
 // dist/client.js
 var PROTOCOL_VERSION = 1;
 var OPEN = 1;
+function detach(ws) {
+  ws.onopen = ws.onmessage = ws.onclose = null;
+  ws.onerror = () => {
+  };
+}
 function randomKey(random = Math.random) {
   const c = globalThis.crypto;
   if (c && typeof c.randomUUID === "function")
@@ -483,7 +488,7 @@ var Client = class {
   drop(ws, reason) {
     if (ws !== this.ws)
       return;
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    detach(ws);
     try {
       if (typeof ws.terminate === "function")
         ws.terminate();
@@ -555,7 +560,7 @@ var Client = class {
     this.ws = null;
     this.isOpen = false;
     if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      detach(ws);
       try {
         ws.close(1e3);
       } catch {

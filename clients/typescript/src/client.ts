@@ -106,6 +106,16 @@ interface PendingCall {
 
 const OPEN = 1;
 
+/**
+ * Stops listening to a socket we are done with. `onerror` stays a no-op: the
+ * `ws` package emits "error" when a socket is closed before its handshake
+ * finished, and an EventEmitter "error" without a listener would throw.
+ */
+function detach(ws: WebSocketLike): void {
+  ws.onopen = ws.onmessage = ws.onclose = null;
+  ws.onerror = () => {};
+}
+
 /** A random idempotency key. */
 export function randomKey(random: () => number = Math.random): string {
   const c = (globalThis as { crypto?: Crypto }).crypto;
@@ -392,7 +402,7 @@ export class Client {
   /** Forgets `ws` (if it is the current socket) and schedules a reconnect. */
   private drop(ws: WebSocketLike, reason: string): void {
     if (ws !== this.ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    detach(ws);
     try {
       if (typeof ws.terminate === "function") ws.terminate();
       else ws.close();
@@ -460,7 +470,7 @@ export class Client {
     this.ws = null;
     this.isOpen = false;
     if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      detach(ws);
       try {
         ws.close(1000);
       } catch {
