@@ -718,7 +718,7 @@ var Client = class {
     if (s) {
       this.subsById.delete(subId);
       s._id = void 0;
-      if (TRANSIENT_CODES.has(err.code)) {
+      if (TRANSIENT_CODES.has(err.code) && (err.code !== "unknown_class" || s.epoch !== void 0)) {
         const delay = backoffDelay(s._retryAttempt++, this.opts.backoff, this.random);
         s.state = "pending";
         s._retryTimer = setTimeout(() => {

@@ -624,7 +624,9 @@ export class Client {
     if (s) {
       this.subsById.delete(subId);
       s._id = undefined;
-      if (TRANSIENT_CODES.has(err.code)) {
+      // unknown_class is transient only for a subscription that had a view (a restarting server);
+      // a first subscribe to a class that does not exist fails.
+      if (TRANSIENT_CODES.has(err.code) && (err.code !== "unknown_class" || s.epoch !== undefined)) {
         const delay = backoffDelay(s._retryAttempt++, this.opts.backoff, this.random);
         s.state = "pending";
         s._retryTimer = setTimeout(() => {

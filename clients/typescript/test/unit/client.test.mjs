@@ -325,7 +325,8 @@ test("subscription errors: a refused view ends it, a transient one is retried", 
   let overloaded = 1;
   server.handler = (sock, f) => {
     if (f.op !== "subscribe") return;
-    if (f.actor === "todo/secret") sock.deliver({ op: "error", id: f.id, code: "guest_error", message: "not for you" });
+    if (f.actor === "nosuch/x") sock.deliver({ op: "error", id: f.id, code: "unknown_class", message: "no class nosuch" });
+    else if (f.actor === "todo/secret") sock.deliver({ op: "error", id: f.id, code: "guest_error", message: "not for you" });
     else if (overloaded-- > 0) sock.deliver({ op: "error", id: f.id, code: "overloaded", message: "busy" });
     else sock.deliver({ op: "snapshot", sub: f.id, epoch: "e", seq: 0, view: null });
   };
@@ -334,6 +335,8 @@ test("subscription errors: a refused view ends it, a transient one is retried", 
   await assert.rejects(secret.ready, (e) => e.code === "guest_error");
   assert.equal(secret.state, "ended");
   assert.equal(errs[0].message, "not for you");
+  const missing = client.subscribe("nosuch/x");
+  await assert.rejects(missing.ready, (e) => e.code === "unknown_class");
   const busy = client.subscribe("todo/busy");
   assert.equal(await busy.ready, null);
   assert.equal(server.framesOf("subscribe").filter((f) => f.actor === "todo/busy").length, 2);
