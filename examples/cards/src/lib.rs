@@ -134,7 +134,10 @@ impl Actor for Cards {
             "deal" => {
                 let cards = req.json::<Option<Deal>>()?.map_or(DEFAULT_CARDS, |d| d.cards);
                 let mut table = load()?;
-                deal(&mut table, cards)?;
+                let seed = context::turn_time_ms()
+                    ^ table.round.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    ^ fnv1a(&context::self_ref().key);
+                deal(&mut table, cards, seed)?;
                 save(&table)?;
                 reply::json(&Dealt { round: table.round, cards, deck: table.deck.len() })
             }
@@ -199,10 +202,10 @@ fn principal(method: &str) -> Result<String, Error> {
     Ok(me)
 }
 
-/// Shuffles a fresh deck and deals `cards` to every player; clears the
-/// played cards. The shuffle is seeded from the turn time, the round and
-/// the actor's key, so a deal is a pure function of state and turn.
-fn deal(table: &mut Table, cards: usize) -> Result<(), Error> {
+/// Shuffles a fresh deck with `seed` and deals `cards` to every player;
+/// clears the played cards. `deal` seeds it from the turn time, the round
+/// and the actor's key, so a deal is a pure function of state and turn.
+fn deal(table: &mut Table, cards: usize, seed: u64) -> Result<(), Error> {
     if table.players.is_empty() {
         return Err(Error::failed("nobody has joined the table"));
     }
@@ -214,8 +217,7 @@ fn deal(table: &mut Table, cards: usize) -> Result<(), Error> {
         )));
     }
     let round = table.round.checked_add(1).ok_or_else(|| Error::failed("rounds exhausted"))?;
-    let mut rng =
-        SplitMix(context::turn_time_ms() ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ fnv1a(&context::self_ref().key));
+    let mut rng = SplitMix(seed);
     let mut deck: Vec<usize> = (0..DECK_SIZE).collect();
     for i in (1..deck.len()).rev() {
         // `i + 1` is at most 52, so the modulo bias is negligible for a demo.
@@ -265,3 +267,73 @@ fn save(table: &Table) -> Result<(), Error> {
 }
 
 microlith_actor::export_actor!(Cards);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(players: &[&str]) -> Table {
+        Table {
+            players: players.iter().map(|p| Player { name: (*p).to_owned(), hand: Vec::new() }).collect(),
+            ..Table::default()
+        }
+    }
+
+    #[test]
+    fn deck_has_52_distinct_cards() {
+        let mut names: Vec<String> = (0..DECK_SIZE).map(card_name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 52);
+        assert_eq!(card_name(0), "2C");
+        assert_eq!(card_name(51), "AS");
+    }
+
+    #[test]
+    fn deal_is_deterministic_and_disjoint() {
+        let mut a = table(&["alice", "bob", "carol"]);
+        let mut b = table(&["alice", "bob", "carol"]);
+        deal(&mut a, 5, 42).unwrap();
+        deal(&mut b, 5, 42).unwrap();
+        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+        assert_eq!(a.round, 1);
+        assert_eq!(a.deck.len(), 52 - 15);
+        let mut all: Vec<&String> = a.players.iter().flat_map(|p| &p.hand).chain(&a.deck).collect();
+        assert!(a.players.iter().all(|p| p.hand.len() == 5));
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 52);
+        let mut c = table(&["alice", "bob", "carol"]);
+        deal(&mut c, 5, 43).unwrap();
+        assert_ne!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&c).unwrap());
+    }
+
+    #[test]
+    fn deal_refuses_impossible_deals() {
+        assert!(matches!(deal(&mut table(&[]), 5, 1), Err(Error::Failed(_))));
+        assert!(matches!(deal(&mut table(&["a"]), 0, 1), Err(Error::BadRequest(_))));
+        assert!(matches!(deal(&mut table(&["a", "b"]), 27, 1), Err(Error::BadRequest(_))));
+        assert!(matches!(deal(&mut table(&["a"]), usize::MAX, 1), Err(Error::BadRequest(_))));
+        assert!(deal(&mut table(&["a", "b"]), 26, 1).is_ok());
+    }
+
+    #[test]
+    fn each_viewer_sees_only_its_own_hand() {
+        let mut t = table(&["alice", "bob"]);
+        deal(&mut t, 4, 7).unwrap();
+        let json = |viewer| serde_json::to_value(shown(&t, viewer)).unwrap();
+        let anon = json(None);
+        assert!(anon.get("hand").is_none());
+        assert_eq!(
+            anon["players"],
+            serde_json::json!([{"player": "alice", "hand_size": 4}, {"player": "bob", "hand_size": 4}])
+        );
+        assert!(json(Some("mallory")).get("hand").is_none());
+        let alice = json(Some("alice"));
+        assert_eq!(alice["hand"], serde_json::json!(t.players[0].hand));
+        let text = serde_json::to_string(&alice).unwrap();
+        for card in &t.players[1].hand {
+            assert!(!text.contains(&format!("\"{card}\"")), "bob's {card} leaked to alice: {text}");
+        }
+    }
+}
