@@ -1,4 +1,5 @@
-//! A Rust client for the Microlith HTTP API (`microlith_protocol::v1`).
+//! A Rust client for the Microlith HTTP API (`microlith_protocol::v1`) and,
+//! in [`ws`], for the WebSocket protocol (calls and live view subscriptions).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), microlith_client::ClientError> {
@@ -6,6 +7,8 @@
 //! let reply: serde_json::Value = client.call_json("counter", "demo", "incr", &serde_json::json!({})).await?;
 //! # Ok(()) }
 //! ```
+
+pub mod ws;
 
 use microlith_protocol::v1::{ClassList, DeployResponse, ErrorBody, ErrorCode};
 use serde::Serialize;
@@ -34,6 +37,60 @@ pub enum ClientError {
     /// The base URL is invalid.
     #[error("invalid server URL {0:?}")]
     Url(String),
+    /// WebSocket: the server answered a request with an `error` frame.
+    #[error("{code:?}: {message}")]
+    Remote {
+        /// Stable error code.
+        code: ErrorCode,
+        /// Message.
+        message: String,
+    },
+    /// WebSocket: the connection could not be opened or failed.
+    #[error("websocket: {0}")]
+    WebSocket(Box<tokio_tungstenite::tungstenite::Error>),
+    /// WebSocket: the server refused the session (`goodbye` during the handshake).
+    #[error("the server refused the connection: {reason}: {message}")]
+    Rejected {
+        /// The goodbye's reason (`unauthorized`, `unsupported_protocol`, …).
+        reason: String,
+        /// Details.
+        message: String,
+    },
+    /// WebSocket: the connection has ended; requests in flight get this.
+    #[error("disconnected: {0}")]
+    Disconnected(String),
+    /// WebSocket: the server sent something the protocol does not allow.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// WebSocket: a wait ran out of time.
+    #[error("timed out {0}")]
+    Timeout(&'static str),
+    /// WebSocket: a frame is larger than the server's `max_frame_bytes`.
+    #[error("the frame is {len} bytes, the server accepts at most {max}")]
+    FrameTooLarge {
+        /// The frame's length.
+        len: usize,
+        /// The server's limit.
+        max: u64,
+    },
+    /// WebSocket: a delta does not apply to the local view (another epoch,
+    /// or a base other than the view's seq); subscribe again.
+    #[error("delta {delta_epoch}/{base}→{seq} does not follow the view at {epoch}/{have}")]
+    Gap {
+        /// The local view's epoch.
+        epoch: String,
+        /// The local view's seq.
+        have: u64,
+        /// The delta's epoch.
+        delta_epoch: String,
+        /// The delta's base.
+        base: u64,
+        /// The delta's seq.
+        seq: u64,
+    },
+    /// WebSocket: a delta's patch is invalid or does not apply to the view.
+    #[error("the patch does not apply: {0}")]
+    Patch(String),
 }
 
 /// A client of one server.
