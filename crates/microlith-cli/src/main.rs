@@ -1,4 +1,5 @@
-//! `microlith`: run a Microlith server, deploy components, call actors.
+//! `microlith`: run a Microlith server, deploy components, call actors,
+//! watch their views.
 //!
 //! Each subcommand lives in `commands/<verb>.rs`; all server logic is in the
 //! library crates (`microlith-server`), so this binary only parses flags,
@@ -32,6 +33,8 @@ enum Command {
     Call(commands::call::Args),
     /// List deployed classes and their versions.
     Classes(commands::classes::Args),
+    /// Print an actor's live view, and again after every change.
+    Watch(commands::watch::Args),
     /// Create a new actor project in any supported language.
     New(commands::new::Args),
     /// Build an actor project into a component (and optionally deploy it).
@@ -54,6 +57,7 @@ fn main() -> std::process::ExitCode {
             Command::Deploy(args) => commands::deploy::run(args).await,
             Command::Call(args) => commands::call::run(args).await,
             Command::Classes(args) => commands::classes::run(args).await,
+            Command::Watch(args) => commands::watch::run(args).await,
             Command::New(args) => commands::new::run(args).await,
             Command::Build(args) => commands::build::run(args).await,
         }

@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod dev;
 pub mod new;
 pub mod serve;
+pub mod watch;
 
 /// Default server URL for client commands.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7070";
