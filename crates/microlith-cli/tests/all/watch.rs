@@ -221,7 +221,8 @@ async fn watch_prints_the_view_after_every_change() {
 
     // --patches: one JSON Patch per line, the last setting the value to 3.
     let lines = patches.until("a patch to 3", |l| {
-        serde_json::from_str::<Value>(l).is_ok_and(|p| p.as_array().is_some_and(|ops| ops.iter().any(|op| op["value"] == 3)))
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|p| p.as_array().is_some_and(|ops| ops.iter().any(|op| op["value"] == 3)))
     });
     let patch: Value = serde_json::from_str(lines.last().expect("a line")).expect("a JSON patch");
     assert_eq!(patch[0]["path"], "/value");
