@@ -157,6 +157,13 @@ fn pretty(v: &serde_json::Value) -> String {
 fn is_fatal(e: &ClientError) -> bool {
     match e {
         ClientError::Url(_) | ClientError::Rejected { .. } => true,
+        // No `/v1/ws` there (404), or the upgrade was refused outright.
+        ClientError::WebSocket(e) => match e.as_ref() {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => {
+                matches!(resp.status().as_u16(), 400 | 401 | 403 | 404 | 405)
+            }
+            _ => false,
+        },
         ClientError::Remote { code, .. } => matches!(
             code,
             ErrorCode::UnknownClass
