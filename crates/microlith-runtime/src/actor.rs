@@ -11,7 +11,7 @@
 //! after its in-flight commits resolved, so a successor activation reads
 //! final state.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -31,6 +31,7 @@ use crate::host::{HostState, MemoryCap, MemoryLimitExceeded, Turn};
 use crate::meta::{self, MsgId};
 use crate::outbox::{OutMsg, Pump};
 use crate::registry::LoadedVersion;
+use crate::view::{ActorViews, View, ViewState, Viewer};
 
 /// A message for an actor.
 pub(crate) struct Envelope {
@@ -41,11 +42,14 @@ pub(crate) struct Envelope {
 
 /// What an actor is asked to do.
 pub(crate) enum Body {
-    /// Run `handle(method, payload)`.
-    Call { method: String, payload: Vec<u8> },
+    /// Run `handle(method, payload)`; with an idempotency key, at most
+    /// once per key.
+    Call { method: String, payload: Vec<u8>, idempotency: Option<String> },
     /// Run `on-alarm(name)` if the alarm is still due at `due`; when
     /// `give_up` is set, delete it instead (its retries are exhausted).
     Alarm { name: String, due: u64, give_up: bool },
+    /// Render the view of a newly watched `viewer` and publish it.
+    View { viewer: Viewer },
 }
 
 /// Where a message comes from.
@@ -89,6 +93,11 @@ impl Gate {
         }
     }
 
+    /// Whether every commit already is durable.
+    pub fn is_passed(&self) -> bool {
+        self.0.iter().all(|t| matches!(t.peek(), Some(Ok(()))))
+    }
+
     /// Waits until every commit is durable; fails if one failed.
     pub async fn pass(self) -> Result<(), CommitError> {
         for t in self.0 {
@@ -112,6 +121,7 @@ struct DeadlineExceeded(u64);
 struct Instance {
     store: wasmtime::Store<HostState>,
     bindings: microlith_wit::Actor,
+    view: Option<microlith_wit::view::Guest>,
 }
 
 /// What a successful turn leaves behind.
@@ -119,7 +129,16 @@ struct Effects {
     turn: Turn,
     /// The one-way message this turn ran, whose delivery marker it writes.
     delivered: Option<MsgId>,
+    /// The idempotency key of the call and its reply, to record.
+    idempotent: Option<(String, Vec<u8>)>,
 }
+
+/// Turns after which dirty views are rendered even if more messages wait.
+const MAX_DIRTY_TURNS: u32 = 64;
+
+/// Replies of idempotent calls kept in memory beyond those whose commits
+/// are still in flight (those are always kept: the store has not got them).
+const MAX_RECENT_IDEMPOTENT: usize = 256;
 
 struct Activation {
     rt: Arc<Inner>,
@@ -131,6 +150,14 @@ struct Activation {
     incarnation: u64,
     in_flight: VecDeque<CommitTicket>,
     pump: Option<Pump>,
+    /// The actor's watched viewers, if any (shared with the view hub).
+    views: Option<Arc<ActorViews>>,
+    /// Turns that changed state since the views were last rendered.
+    dirty_turns: u32,
+    /// What this activation last published per viewer.
+    last_views: HashMap<Viewer, View>,
+    /// Replies of recent idempotent calls, with their commits.
+    recent_idempotent: HashMap<String, (Vec<u8>, CommitTicket)>,
 }
 
 /// Runs the actor until it passivates.
@@ -142,6 +169,7 @@ pub(crate) async fn run(
     reentry: mpsc::UnboundedReceiver<Envelope>,
 ) {
     rt.stats.activations.fetch_add(1, Ordering::Relaxed);
+    let views = rt.views.get(&actor);
     let mut act = Activation {
         incarnation: rt.next_incarnation.fetch_add(1, Ordering::Relaxed),
         rt: rt.clone(),
@@ -152,6 +180,10 @@ pub(crate) async fn run(
         reentry: Some(reentry),
         in_flight: VecDeque::new(),
         pump: None,
+        views,
+        dirty_turns: 0,
+        last_views: HashMap::new(),
+        recent_idempotent: HashMap::new(),
     };
     let idle = rt.config.idle_timeout;
     loop {
@@ -161,7 +193,7 @@ pub(crate) async fn run(
             biased;
             msg = rx.recv() => match msg {
                 Some(env) => {
-                    act.turn(env).await;
+                    act.turn(env, !rx.is_empty()).await;
                     shared.stop.load(Ordering::Acquire)
                 }
                 None => true,
@@ -241,6 +273,10 @@ impl Activation {
         self.cache.clear();
         self.alarms = None;
         self.in_flight.clear();
+        self.recent_idempotent.clear();
+        // What was published reflects durable state only; render afresh.
+        self.last_views.clear();
+        self.dirty_turns = 1;
         self.incarnation = self.rt.next_incarnation.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -252,7 +288,9 @@ impl Activation {
         gate
     }
 
-    async fn turn(&mut self, env: Envelope) {
+    /// Runs one message; `more_queued` says whether others wait behind it
+    /// (views are rendered once the mailbox is empty).
+    async fn turn(&mut self, env: Envelope, more_queued: bool) {
         self.reap();
         if self.in_flight.len() >= self.rt.config.max_pipelined_commits
             && let Some(oldest) = self.in_flight.front().cloned()
@@ -266,7 +304,12 @@ impl Activation {
         let span = tracing::debug_span!("turn", actor = %self.actor, turn = turn_id);
         let result = self.run(turn_id, body, origin).instrument(span).await;
         let gated = match result {
-            Ok((bytes, Some(effects))) => Gated { result: Ok(bytes), gate: self.commit(effects) },
+            Ok((bytes, Some(effects))) => {
+                if !effects.turn.writes.is_empty() {
+                    self.dirty_turns += 1;
+                }
+                Gated { result: Ok(bytes), gate: self.commit(effects) }
+            }
             Ok((bytes, None)) => Gated { result: Ok(bytes), gate: self.read_gate() },
             Err((e, deps)) => {
                 let mut gate = self.read_gate();
@@ -280,6 +323,9 @@ impl Activation {
         }
         // The caller may have gone away; its reply is simply dropped.
         let _ = reply.send(gated);
+        if self.dirty_turns > 0 && (!more_queued || self.dirty_turns >= MAX_DIRTY_TURNS) {
+            self.render_views(None).await;
+        }
     }
 
     /// Runs one message; on success returns the reply and the effects to
@@ -308,14 +354,30 @@ impl Activation {
             Arc::new(Chain { id: self.rt.next_chain.fetch_add(1, Ordering::Relaxed), waiting: Vec::new() })
         });
         match body {
-            Body::Call { method, payload } => {
+            Body::Call { method, payload, idempotency } => {
                 tracing::debug!(%method, "call");
+                if let Some(key) = &idempotency
+                    && let Some(reply) = self.recorded_reply(key).await.map_err(no_deps)?
+                {
+                    tracing::debug!(key = %key, "idempotent call answered from its record");
+                    return Ok((reply, None));
+                }
                 self.ensure_instance().await.map_err(no_deps)?;
                 let turn = self.guest_turn(turn_id, &origin, chain, Entry::Handle(&method, &payload)).await?;
                 let (reply, turn) = turn;
                 let delivered = origin.delivery.map(|d| d.id);
-                let effects = (turn.has_effects() || delivered.is_some()).then_some(Effects { turn, delivered });
+                let idempotent = idempotency.map(|k| (k, reply.clone()));
+                let effects = (turn.has_effects() || delivered.is_some() || idempotent.is_some()).then_some(Effects {
+                    turn,
+                    delivered,
+                    idempotent,
+                });
                 Ok((reply, effects))
+            }
+            Body::View { viewer } => {
+                self.views = self.rt.views.get(&self.actor);
+                self.render_views(Some(viewer)).await;
+                Ok((Vec::new(), None))
             }
             Body::Alarm { name, due, give_up } => {
                 if self.alarm_table().await.map_err(no_deps)?.get(&name) != Some(&due) {
@@ -330,7 +392,7 @@ impl Activation {
                 };
                 // A fired alarm is done, unless the turn set it again.
                 turn.alarm_ops.entry(name).or_insert(None);
-                Ok((Vec::new(), Some(Effects { turn, delivered: None })))
+                Ok((Vec::new(), Some(Effects { turn, delivered: None, idempotent: None })))
             }
         }
     }
@@ -345,7 +407,7 @@ impl Activation {
     /// Enqueues the commit of a successful turn and applies its effects to
     /// the actor's in-memory view; returns the gate of the turn's output.
     fn commit(&mut self, effects: Effects) -> Gate {
-        let Effects { turn, delivered } = effects;
+        let Effects { turn, delivered, idempotent } = effects;
         let mut meta_writes: Vec<MetaWrite> = Vec::new();
         for (name, op) in &turn.alarm_ops {
             meta_writes.push(MetaWrite { key: meta::alarm_key(&self.actor, name), value: op.map(meta::encode_due) });
@@ -354,11 +416,22 @@ impl Activation {
         if let Some(id) = delivered {
             meta_writes.push(MetaWrite { key: meta::inbox_key(&self.actor, id), value: Some(Vec::new()) });
         }
+        if let Some((key, reply)) = &idempotent {
+            let record = meta::encode_idempotent(turn.time_ms, reply);
+            meta_writes.push(MetaWrite { key: meta::idempotency_key(&self.actor, key), value: Some(record) });
+        }
         self.cache.apply(turn.writes.iter().map(|(k, v)| (k.clone(), v.clone())));
         let writes = turn.writes.into_iter().map(|(key, value)| Write { key, value }).collect();
         let commit = Commit { actor: self.actor.clone(), incarnation: self.incarnation, writes, meta: meta_writes };
         let ticket = self.rt.store.commit(commit);
         self.in_flight.push_back(ticket.clone());
+        if let Some((key, reply)) = idempotent {
+            if self.recent_idempotent.len() >= MAX_RECENT_IDEMPOTENT {
+                // Records whose commits are durable can be read back.
+                self.recent_idempotent.retain(|_, (_, t)| t.peek().is_none());
+            }
+            self.recent_idempotent.insert(key, (reply, ticket.clone()));
+        }
         for (name, op) in turn.alarm_ops {
             match op {
                 Some(due) => {
@@ -392,11 +465,131 @@ impl Activation {
         if self.instance.as_ref().is_some_and(|i| i.store.data().version == current.id) {
             return Ok(());
         }
+        let switched = self.instance.as_ref().is_none_or(|i| i.store.data().version != current.id);
         self.instance = None;
         let mut store = new_store(&self.rt, self.actor.clone(), current.clone());
-        let bindings = current.pre.instantiate_async(&mut store).await.map_err(instantiation_error)?;
-        self.instance = Some(Instance { store, bindings });
+        let instance = current.pre.instance_pre().instantiate_async(&mut store).await.map_err(instantiation_error)?;
+        let bindings = microlith_wit::Actor::new(&mut store, &instance)
+            .map_err(|e| CallError::Internal(format!("loading the exports: {e:#}")))?;
+        let view = match &current.view {
+            Some(indices) => Some(
+                indices
+                    .load(&mut store, &instance)
+                    .map_err(|e| CallError::Internal(format!("loading the view export: {e:#}")))?,
+            ),
+            None => None,
+        };
+        self.instance = Some(Instance { store, bindings, view });
+        // A new activation or another version may show something else.
+        if switched && self.views.is_some() {
+            self.dirty_turns = self.dirty_turns.max(1);
+        }
         Ok(())
+    }
+
+    /// The recorded reply of a committed call with idempotency key `key`.
+    async fn recorded_reply(&mut self, key: &str) -> Result<Option<Vec<u8>>, CallError> {
+        if let Some((reply, _)) = self.recent_idempotent.get(key) {
+            return Ok(Some(reply.clone()));
+        }
+        let Some(record) = self.rt.store.meta_get(&meta::idempotency_key(&self.actor, key)).await? else {
+            return Ok(None);
+        };
+        let Some((at_ms, reply)) = meta::decode_idempotent(&record) else { return Ok(None) };
+        let ttl = u64::try_from(self.rt.config.idempotency_ttl.as_millis()).unwrap_or(u64::MAX);
+        Ok((now_ms().saturating_sub(at_ms) <= ttl).then(|| reply.to_vec()))
+    }
+
+    /// Renders the watched views (or only `only`, a newly watched viewer,
+    /// which is published even if unchanged) and publishes the changed ones
+    /// once the commits they reflect are durable.
+    async fn render_views(&mut self, only: Option<Viewer>) {
+        let Some(views) = self.views.clone() else {
+            self.dirty_turns = 0;
+            return;
+        };
+        let viewers = match &only {
+            Some(v) => vec![v.clone()],
+            None => {
+                self.dirty_turns = 0;
+                views.viewers()
+            }
+        };
+        if viewers.is_empty() {
+            // Nobody watches any more: forget what was shown.
+            self.last_views.clear();
+            return;
+        }
+        let gate = self.read_gate();
+        let mut rendered = Vec::with_capacity(viewers.len());
+        for viewer in viewers {
+            let turn = self.rt.next_turn.fetch_add(1, Ordering::Relaxed);
+            let view = self.render(turn, &viewer).await;
+            if only.is_none() && self.last_views.get(&viewer).is_some_and(|v| v.same_as(&view)) {
+                continue;
+            }
+            self.last_views.insert(viewer.clone(), view.clone());
+            rendered.push((viewer, ViewState { turn, view }));
+        }
+        if rendered.is_empty() {
+            return;
+        }
+        let publish = move || {
+            for (viewer, state) in rendered {
+                views.publish(&viewer, state);
+            }
+        };
+        if gate.is_passed() {
+            publish();
+        } else {
+            crate::task::spawn_tracked(&self.rt.tasks, async move {
+                // A failed commit publishes nothing: the durable view stands.
+                if gate.pass().await.is_ok() {
+                    publish();
+                }
+            });
+        }
+    }
+
+    /// Runs the guest's `view.render(viewer)` as a read-only turn.
+    async fn render(&mut self, turn_id: u64, viewer: &Viewer) -> View {
+        if let Err(e) = self.ensure_instance().await {
+            return View::Failed(Arc::new(e));
+        }
+        let Some(inst) = self.instance.as_mut() else {
+            return View::Failed(Arc::new(CallError::Internal("no instance".into())));
+        };
+        let Some(view) = inst.view.as_ref() else { return View::Empty };
+        {
+            let data = inst.store.data_mut();
+            data.cache = std::mem::take(&mut self.cache);
+            data.alarms = self.alarms.take();
+            let origin = Origin { principal: viewer.clone(), ..Origin::default() };
+            data.turn.begin(turn_id, &origin, Arc::default(), now_ms());
+            data.turn.read_only = true;
+            data.memory.hit = false;
+        }
+        inst.store.set_epoch_deadline(1);
+        let outcome = view.call_render(&mut inst.store, viewer.as_deref()).await;
+        let data = inst.store.data_mut();
+        self.cache = std::mem::take(&mut data.cache);
+        self.alarms = data.alarms.take();
+        data.turn = Turn::default();
+        let memory_hit = data.memory.hit;
+        let max = self.rt.limits.max_view_len;
+        match outcome {
+            Ok(Ok(Some(bytes))) if bytes.len() > max => {
+                View::Failed(Arc::new(CallError::TooLarge { what: "view", len: bytes.len(), max }))
+            }
+            Ok(Ok(Some(bytes))) => View::Json(Arc::from(bytes)),
+            Ok(Ok(None)) => View::Empty,
+            Ok(Err(e)) => View::Failed(Arc::new(handle_error(e, "view"))),
+            Err(trap) => {
+                self.instance = None;
+                self.rt.stats.traps.fetch_add(1, Ordering::Relaxed);
+                View::Failed(Arc::new(classify_trap(&trap, memory_hit, self.rt.config.memory_limit)))
+            }
+        }
     }
 
     /// Runs one guest export as a turn; returns its reply and the finished

@@ -45,6 +45,9 @@ pub struct RuntimeConfig {
     pub alarm_retry_base: Duration,
     /// Retries of a failing alarm before it is deleted.
     pub alarm_max_retries: u32,
+    /// How long the reply of a call with an idempotency key is kept, so a
+    /// retry with the same key returns it instead of running again.
+    pub idempotency_ttl: Duration,
 }
 
 /// Size limits enforced on guests and callers.
@@ -62,6 +65,8 @@ pub struct StateLimits {
     pub max_reply_len: usize,
     /// Bytes of state an actor keeps cached in memory between turns.
     pub max_cache_bytes: usize,
+    /// Largest rendered view, in bytes.
+    pub max_view_len: usize,
 }
 
 impl Default for StateLimits {
@@ -73,6 +78,7 @@ impl Default for StateLimits {
             max_payload_len: 1 << 20,
             max_reply_len: 8 << 20,
             max_cache_bytes: 4 << 20,
+            max_view_len: 1 << 20,
         }
     }
 }
@@ -96,6 +102,7 @@ impl Default for RuntimeConfig {
             max_alarm_name_len: 256,
             alarm_retry_base: Duration::from_secs(1),
             alarm_max_retries: 6,
+            idempotency_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -11,7 +11,9 @@
 //!
 //! Actors call each other in-process (`calls`, `host::actors`), send
 //! one-way messages through a transactional outbox (`outbox`), and set
-//! durable alarms (`alarm`).
+//! durable alarms (`alarm`). Watchers follow an actor's rendered view
+//! ([`Runtime::watch`], `view`), published only once durable; calls may
+//! carry an idempotency key whose reply is recorded in the turn's commit.
 //!
 //! It is *not* an HTTP server (see `microlith-server`) and names no storage
 //! backend: it gets an `Arc<dyn Store>`.
@@ -33,6 +35,7 @@ mod meta;
 mod outbox;
 mod registry;
 mod task;
+mod view;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +50,7 @@ use tokio_util::task::TaskTracker;
 pub use config::{RuntimeConfig, StateLimits};
 pub use engine::EPOCH_TICK;
 pub use error::{CallError, DeployError};
+pub use view::{View, ViewState, ViewWatch, Viewer};
 
 use actor::{Body, Envelope, Gated, Origin};
 use calls::WaitGraph;
@@ -112,6 +116,7 @@ pub(crate) struct Inner {
     waits: WaitGraph,
     alarms: alarm::Schedule,
     msg_ids: outbox::MsgIds,
+    views: view::ViewHub,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     stats: Stats,
@@ -128,6 +133,18 @@ pub struct Stats {
     pub turns: AtomicU64,
     /// Turns that trapped.
     pub traps: AtomicU64,
+}
+
+/// Longest idempotency key, in bytes.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+
+/// Options of [`Runtime::call_with`].
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// The principal on whose behalf the call runs (`context.caller()`).
+    pub principal: Option<String>,
+    /// Run at most once per key and actor; see [`Runtime::call_with`].
+    pub idempotency_key: Option<String>,
 }
 
 /// The result of a deploy.
@@ -169,6 +186,7 @@ impl Runtime {
             waits: WaitGraph::default(),
             alarms: alarm::Schedule::default(),
             msg_ids: outbox::MsgIds::new(),
+            views: view::ViewHub::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             stats: Stats::default(),
@@ -213,10 +231,11 @@ impl Runtime {
             .linker
             .instantiate_pre(&compiled.component)
             .map_err(|e| DeployError::InvalidComponent(format!("{e:#}")))?;
+        let view = microlith_wit::view::GuestIndices::new(&pre).ok();
         let pre = microlith_wit::ActorPre::new(pre).map_err(|e| {
             DeployError::InvalidComponent(format!("it does not implement the microlith:actor/actor world: {e:#}"))
         })?;
-        Ok((Arc::new(LoadedVersion { id, pre }), compiled.from_cache, compiled.took))
+        Ok((Arc::new(LoadedVersion { id, pre, view }), compiled.from_cache, compiled.took))
     }
 
     /// Validates and deploys `component` as the new current version of
@@ -266,12 +285,48 @@ impl Runtime {
         payload: Vec<u8>,
         caller: Option<String>,
     ) -> Result<Vec<u8>, CallError> {
+        self.call_with(actor, method, payload, CallOptions { principal: caller, idempotency_key: None }).await
+    }
+
+    /// [`Runtime::call`] with options: the principal, and an idempotency
+    /// key — if a call with the same key to the same actor committed (within
+    /// `idempotency_ttl`), its recorded reply is returned and the method
+    /// does not run again. The record commits with the turn.
+    pub async fn call_with(
+        &self,
+        actor: &ActorId,
+        method: &str,
+        payload: Vec<u8>,
+        options: CallOptions,
+    ) -> Result<Vec<u8>, CallError> {
         let max = self.inner.limits.max_payload_len;
         if payload.len() > max {
             return Err(CallError::TooLarge { what: "payload", len: payload.len(), max });
         }
-        let origin = Origin { principal: caller, ..Origin::default() };
-        request(&self.inner, actor, Body::Call { method: method.to_string(), payload }, origin).await
+        if let Some(key) = &options.idempotency_key
+            && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN)
+        {
+            return Err(CallError::TooLarge { what: "idempotency key", len: key.len(), max: MAX_IDEMPOTENCY_KEY_LEN });
+        }
+        let origin = Origin { principal: options.principal, ..Origin::default() };
+        let body = Body::Call { method: method.to_string(), payload, idempotency: options.idempotency_key };
+        request(&self.inner, actor, body, origin).await
+    }
+
+    /// Follows the view `actor` renders for `viewer`. The watch sees the
+    /// latest view whose writes are durable, starting with a render of the
+    /// current state. Watchers of the same viewer share one render.
+    pub fn watch(&self, actor: &ActorId, viewer: Viewer) -> Result<ViewWatch, CallError> {
+        if self.inner.registry.current(&actor.class).is_none() {
+            return Err(CallError::UnknownClass(actor.class.to_string()));
+        }
+        let (watch, created) = self.inner.views.watch(actor, viewer.clone());
+        if created {
+            // The reply only says the render was queued; the view itself
+            // arrives through the watch.
+            drop(enqueue(&self.inner, actor, Body::View { viewer }, Origin::default())?);
+        }
+        Ok(watch)
     }
 
     /// Number of alarms scheduled (set and not yet fired or cancelled).

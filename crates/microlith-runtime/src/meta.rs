@@ -7,6 +7,10 @@
 //! * `i/ <actor prefix> <message id>` → empty: the receiver ran the message
 //!   (written with the receiver's turn, removed with the outbox entry).
 //!
+//! * `d/ <actor prefix> <idempotency key>` → record time (u64 big-endian
+//!   ms) followed by the reply: a call with that key committed (written
+//!   with the call's turn).
+//!
 //! `<actor prefix>` is `class 0 key 0` (see `microlith_storage::actor_prefix`),
 //! so one actor's alarms are one contiguous range.
 
@@ -19,6 +23,8 @@ pub(crate) const ALARMS: &[u8] = b"a/";
 pub(crate) const OUTBOX: &[u8] = b"o/";
 /// Prefix of every delivery marker.
 const INBOX: &[u8] = b"i/";
+/// Prefix of every idempotency record.
+const IDEMPOTENCY: &[u8] = b"d/";
 
 /// A one-way message's id: send time in ms (high 64 bits) and a process-wide
 /// sequence (low 64 bits), so outbox keys replay in send order.
@@ -46,6 +52,25 @@ pub(crate) fn parse_alarm_key(key: &[u8]) -> Option<(ActorId, String)> {
     let rest = key.strip_prefix(ALARMS)?;
     let (class, key, name) = microlith_storage::split_state_key(rest)?;
     Some((ActorId::parse(class, key).ok()?, name.to_string()))
+}
+
+/// The key of `actor`'s record of the call with idempotency key `key`.
+pub(crate) fn idempotency_key(actor: &ActorId, key: &str) -> Vec<u8> {
+    with_prefix(IDEMPOTENCY, actor, key.as_bytes())
+}
+
+/// Encodes an idempotency record: when it was made, and the reply.
+pub(crate) fn encode_idempotent(at_ms: u64, reply: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + reply.len());
+    out.extend_from_slice(&at_ms.to_be_bytes());
+    out.extend_from_slice(reply);
+    out
+}
+
+/// Decodes an idempotency record into its time and reply.
+pub(crate) fn decode_idempotent(value: &[u8]) -> Option<(u64, &[u8])> {
+    let (at, reply) = value.split_first_chunk::<8>()?;
+    Some((u64::from_be_bytes(*at), reply))
 }
 
 /// Encodes an alarm's due time.

@@ -206,7 +206,7 @@ fn hand_over(rt: &Arc<Inner>, msg: OutMsg, redelivery: bool) {
 }
 
 fn envelope_body(msg: &OutMsg) -> Body {
-    Body::Call { method: msg.method.clone(), payload: msg.payload.clone() }
+    Body::Call { method: msg.method.clone(), payload: msg.payload.clone(), idempotency: None }
 }
 
 fn origin(msg: &OutMsg, redelivery: bool) -> Origin {

@@ -11,6 +11,8 @@ use crate::host::HostState;
 pub(crate) struct LoadedVersion {
     pub id: VersionId,
     pub pre: microlith_wit::ActorPre<HostState>,
+    /// The optional `view` export, if the component has it.
+    pub view: Option<microlith_wit::view::GuestIndices>,
 }
 
 /// Current version of every deployed class.

@@ -30,6 +30,46 @@ pub struct ServerConfig {
     pub actors: ActorsConfig,
     /// How long shutdown waits for in-flight turns and commits, in ms.
     pub shutdown_timeout_ms: u64,
+    /// Client authentication.
+    pub auth: AuthConfig,
+    /// The WebSocket and web edge.
+    pub web: WebConfig,
+}
+
+/// How clients authenticate (see `docs/protocol.md`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Secret of the HMAC-SHA256 (HS256) JWTs clients present; their `sub`
+    /// is the principal. `None`: no client can authenticate.
+    pub jwt_secret: Option<String>,
+    /// Whether clients without a token are served (with no principal).
+    pub allow_anonymous: bool,
+    /// Development only: `POST /v1/dev/token` mints tokens for any subject.
+    pub dev_tokens: bool,
+}
+
+/// The WebSocket and web edge.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Serve the demo web app (a live todo board) at `/`.
+    pub demo: bool,
+    /// How long a live view outlives its last subscriber, so reconnecting
+    /// clients resume with the missed deltas instead of a snapshot, in ms.
+    pub view_retention_ms: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { jwt_secret: None, allow_anonymous: true, dev_tokens: false }
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { demo: false, view_retention_ms: 60_000 }
+    }
 }
 
 /// The storage backend.
@@ -87,6 +127,8 @@ impl Default for ServerConfig {
             storage: StorageConfig::Fjall,
             actors: ActorsConfig::default(),
             shutdown_timeout_ms: 10_000,
+            auth: AuthConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }

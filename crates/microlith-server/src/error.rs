@@ -37,7 +37,13 @@ impl IntoResponse for ApiError {
 
 impl From<CallError> for ApiError {
     fn from(e: CallError) -> Self {
-        let code = match &e {
+        Self::from(&e)
+    }
+}
+
+impl From<&CallError> for ApiError {
+    fn from(e: &CallError) -> Self {
+        let code = match e {
             CallError::UnknownClass(_) => ErrorCode::UnknownClass,
             CallError::InvalidName(_) => ErrorCode::InvalidName,
             CallError::UnknownMethod(_) => ErrorCode::UnknownMethod,

@@ -6,12 +6,20 @@
 //! drains: in-flight requests finish, actors finish their queued turns, and
 //! every pending commit lands before the store closes.
 //!
+//! Clients also connect over WebSocket (`ws`, `docs/protocol.md`): calls,
+//! and live views of actors fanned out by `views` (one render and one JSON
+//! Patch per change and viewer, shared by all subscribers), authenticated
+//! by signed tokens (`auth`).
+//!
 //! This is the only crate that picks a storage backend and the only one that
-//! knows HTTP. Start with [`Server`], then [`routes`].
+//! knows HTTP. Start with [`Server`], then [`routes`], `ws` and `views`.
 
+pub mod auth;
 mod config;
 mod error;
 pub mod routes;
+pub mod views;
+mod ws;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,7 +34,7 @@ use microlith_storage_redb::RedbStore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{ActorsConfig, ConfigError, ServerConfig, StorageConfig};
+pub use config::{ActorsConfig, AuthConfig, ConfigError, ServerConfig, StorageConfig, WebConfig};
 pub use error::ApiError;
 
 /// Shared state of the HTTP handlers.
@@ -38,6 +46,43 @@ pub struct AppState {
     pub admin_token: Option<Arc<str>>,
     /// Size limits the routes enforce before the runtime sees a request.
     pub limits: Arc<RouteLimits>,
+    /// Client token verification.
+    pub auth: auth::Auth,
+    /// Live view feeds of WebSocket subscribers.
+    pub feeds: views::Feeds,
+    /// Cancelled when the server shuts down (WebSocket sessions say goodbye).
+    pub shutdown: CancellationToken,
+    /// Whether the demo web app is served at `/`.
+    pub demo: bool,
+}
+
+/// What the HTTP edge needs besides the runtime.
+#[derive(Debug, Clone)]
+pub struct EdgeConfig {
+    /// The admin bearer token, if the admin API is guarded.
+    pub admin_token: Option<String>,
+    /// Client token verification.
+    pub auth: auth::Auth,
+    /// Serve the demo web app at `/`.
+    pub demo: bool,
+    /// How long a view feed outlives its last subscriber (for resuming).
+    pub view_retention: Duration,
+    /// How long shutdown waits for in-flight work.
+    pub shutdown_timeout: Duration,
+}
+
+impl EdgeConfig {
+    /// The edge settings of `config`.
+    pub fn of(config: &ServerConfig) -> Self {
+        let a = &config.auth;
+        Self {
+            admin_token: config.admin_token.clone(),
+            auth: auth::Auth::new(a.jwt_secret.as_deref(), a.allow_anonymous, a.dev_tokens),
+            demo: config.web.demo,
+            view_retention: Duration::from_millis(config.web.view_retention_ms),
+            shutdown_timeout: Duration::from_millis(config.shutdown_timeout_ms),
+        }
+    }
 }
 
 /// Body size limits of the routes.
@@ -111,13 +156,11 @@ impl Server {
         let rt_config = config.runtime_config()?;
         let store = open_store(config).await?;
         let runtime = Runtime::open(rt_config.clone(), store).await?;
-        Ok(Self::serve(
-            runtime,
-            &rt_config,
-            config.admin_token.clone(),
-            listener,
-            Duration::from_millis(config.shutdown_timeout_ms),
-        )?)
+        let edge = EdgeConfig::of(config);
+        if edge.auth.allows_anonymous() {
+            tracing::warn!("anonymous clients are allowed: they act with no principal ([auth] allow_anonymous)");
+        }
+        Ok(Self::serve(runtime, &rt_config, edge, listener)?)
     }
 
     /// Serves `runtime` on `listener` (for embedders and benchmarks that
@@ -125,21 +168,25 @@ impl Server {
     pub fn serve(
         runtime: Runtime,
         rt_config: &RuntimeConfig,
-        admin_token: Option<String>,
+        edge: EdgeConfig,
         listener: TcpListener,
-        shutdown_timeout: Duration,
     ) -> Result<Self, std::io::Error> {
         let addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
         let state = AppState {
             runtime: runtime.clone(),
-            admin_token: admin_token.map(Arc::from),
+            admin_token: edge.admin_token.map(Arc::from),
             limits: Arc::new(RouteLimits {
                 max_payload_len: rt_config.limits.max_payload_len,
                 max_component_size: rt_config.max_component_size,
             }),
+            auth: edge.auth,
+            feeds: views::Feeds::new(runtime.clone(), edge.view_retention, stop.clone()),
+            shutdown: stop.clone(),
+            demo: edge.demo,
         };
+        let shutdown_timeout = edge.shutdown_timeout;
         let app = routes::router(state);
-        let stop = CancellationToken::new();
         let graceful = stop.clone();
         let serve = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { graceful.cancelled().await }).await

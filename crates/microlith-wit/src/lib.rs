@@ -6,6 +6,11 @@
 //! on other actors or load the actor's alarms); the exports are called asynchronously so that a guest
 //! can be suspended at epoch deadlines.
 //!
+//! Two worlds are bound: `actor` (what every class must export, [`Actor`])
+//! and `actor-with-view`, whose only addition is the optional `view`
+//! export ([`view`]); its imports are the `actor` world's, shared through
+//! `with`. The runtime looks the optional exports up per component.
+//!
 //! The runtime implements the generated `Host` traits in
 //! `microlith-runtime/src/host/`.
 
@@ -28,9 +33,30 @@ mod generated {
     });
 }
 
+#[allow(missing_docs)]
+mod with_view {
+    wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "actor-with-view",
+    with: {
+        "microlith:actor/types": crate::generated::microlith::actor::types,
+        "microlith:actor/state": crate::generated::microlith::actor::state,
+        "microlith:actor/context": crate::generated::microlith::actor::context,
+        "microlith:actor/actors": crate::generated::microlith::actor::actors,
+        "microlith:actor/alarms": crate::generated::microlith::actor::alarms,
+        "microlith:actor/log": crate::generated::microlith::actor::log,
+    },
+    exports: { default: async },
+    });
+}
+
 pub use generated::*;
 
 pub use generated::microlith::actor::{actors, alarms, context, log, state, types};
+
+/// The optional `view` export: `Guest` (call `render`) and `GuestIndices`
+/// (look it up in a component; fails if the component does not export it).
+pub use with_view::exports::microlith::actor::view;
 
 /// The WIT package version this crate was generated from.
 pub const WIT_PACKAGE: &str = "microlith:actor@0.1.0";

@@ -1,9 +1,12 @@
-//! `microlith dev`: a development server with the example actors deployed.
+//! `microlith dev`: a development server with the example actors deployed,
+//! the demo web app at `/`, anonymous clients allowed and dev tokens
+//! (`POST /v1/dev/token`) signed with a secret kept in the data directory,
+//! so tokens survive restarts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use microlith_server::ServerConfig;
+use microlith_server::{AuthConfig, ServerConfig, WebConfig};
 
 use super::serve::{announce, finish, init_logging, start, wait_for_signal};
 use crate::examples::EXAMPLES;
@@ -21,7 +24,15 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     init_logging();
-    let config = settings::load(ServerConfig::default(), args.config.as_deref(), &args.overrides)?;
+    let base = ServerConfig {
+        auth: AuthConfig { dev_tokens: true, allow_anonymous: true, jwt_secret: None },
+        web: WebConfig { demo: true, ..WebConfig::default() },
+        ..ServerConfig::default()
+    };
+    let mut config = settings::load(base, args.config.as_deref(), &args.overrides)?;
+    if config.auth.jwt_secret.is_none() {
+        config.auth.jwt_secret = Some(dev_secret(&config.data_dir)?);
+    }
     let server = start(&config).await?;
     for (class, bytes) in EXAMPLES {
         let out = server
@@ -34,13 +45,32 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if config.admin_token.is_none() {
         tracing::warn!("DEV MODE: the admin API is open to anyone who can reach {}", server.local_addr());
     }
+    if config.auth.dev_tokens {
+        tracing::warn!("DEV MODE: POST /v1/dev/token signs a client token for any name you ask for");
+    }
     announce(&server);
     let url = format!("http://{}", server.local_addr());
     println!("\nMicrolith dev server on {url} (data in {})", config.data_dir.display());
     println!("  curl -X POST {url}/v1/actors/counter/demo/incr");
     println!("  curl -X POST {url}/v1/actors/todo/mine/add -d '{{\"title\":\"try microlith\"}}'");
     println!("  curl -X POST {url}/v1/actors/todo/mine/list");
+    println!("  open {url}/ for the live todo board; microlith watch todo/board");
     println!("Ctrl-C to stop.\n");
     wait_for_signal().await;
     finish(server).await
+}
+
+/// The dev token secret stored in `data_dir` (made on first use).
+fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
+    use std::hash::{BuildHasher, RandomState};
+    let path = data_dir.join("dev-jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path)
+        && !s.trim().is_empty()
+    {
+        return Ok(s.trim().to_string());
+    }
+    let secret: String = (0..4).map(|i| format!("{:016x}", RandomState::new().hash_one(i))).collect();
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    Ok(secret)
 }

@@ -2,6 +2,7 @@
 //! sockets, real crashes (SIGKILL) and restarts.
 
 mod support;
+mod watch;
 
 mod commands;
 mod crash;

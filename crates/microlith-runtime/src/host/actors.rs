@@ -95,13 +95,13 @@ impl HostState {
     /// Runs a reentrant call as a turn nested in the current one.
     async fn run_nested(&mut self, env: Envelope) {
         let result = match env.body {
-            Body::Call { method, payload } => match env.origin.chain.clone() {
+            Body::Call { method, payload, .. } => match env.origin.chain.clone() {
                 Some(chain) if chain.id == self.turn.chain.id => {
                     self.nested_turn(&env.origin, chain, &method, &payload).await
                 }
                 _ => Err(CallError::Overloaded("a reentrant call arrived after its chain moved on".into())),
             },
-            Body::Alarm { .. } => Err(CallError::Internal("an alarm cannot be reentrant".into())),
+            Body::Alarm { .. } | Body::View { .. } => Err(CallError::Internal("only calls can be reentrant".into())),
         };
         let _ = env.reply.send(Gated { result, gate: Default::default() });
     }
@@ -151,6 +151,7 @@ impl Host for HostState {
         payload: Vec<u8>,
         timeout_ms: Option<u32>,
     ) -> wasmtime::Result<Result<Vec<u8>, WitCallError>> {
+        self.turn.check_writable("actors.call")?;
         let target = match self.target(&target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
@@ -177,7 +178,7 @@ impl Host for HostState {
             chain: Some(chain),
             delivery: None,
         };
-        let rx = match crate::enqueue(&rt, &target, Body::Call { method, payload }, origin) {
+        let rx = match crate::enqueue(&rt, &target, Body::Call { method, payload, idempotency: None }, origin) {
             Ok(rx) => rx,
             Err(e) => return Ok(Err(to_wit(e))),
         };
@@ -206,6 +207,7 @@ impl Host for HostState {
         method: String,
         payload: Vec<u8>,
     ) -> wasmtime::Result<Result<(), WitCallError>> {
+        self.turn.check_writable("actors.send")?;
         let target = match self.target(&target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),

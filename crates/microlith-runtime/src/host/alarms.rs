@@ -58,6 +58,7 @@ pub(crate) async fn load_alarms(
 
 impl Host for HostState {
     async fn set_alarm(&mut self, name: String, at_ms: u64) -> wasmtime::Result<Result<(), AlarmError>> {
+        self.turn.check_writable("alarms.set-alarm")?;
         if let Err(e) = self.valid_name(&name) {
             return Ok(Err(e));
         }
@@ -79,6 +80,7 @@ impl Host for HostState {
     }
 
     async fn cancel_alarm(&mut self, name: String) -> wasmtime::Result<()> {
+        self.turn.check_writable("alarms.cancel-alarm")?;
         if self.valid_name(&name).is_ok() {
             self.turn.alarm_ops.insert(name, None);
         }

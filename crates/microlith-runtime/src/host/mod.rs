@@ -82,6 +82,9 @@ pub(crate) struct Turn {
     /// Commits of other actors whose uncommitted results this turn saw (the
     /// replies of its calls); its own outputs wait for them too.
     pub deps: Gate,
+    /// Set while rendering a view: writes, calls, sends and alarm changes
+    /// trap ([`Turn::check_writable`]).
+    pub read_only: bool,
 }
 
 impl Turn {
@@ -112,6 +115,7 @@ impl Turn {
             sends: self.sends.clone(),
             alarm_ops: self.alarm_ops.clone(),
             deps: Gate::default(),
+            read_only: false,
         }
     }
 
@@ -122,6 +126,15 @@ impl Turn {
         self.sends = nested.sends;
         self.alarm_ops = nested.alarm_ops;
         self.deps.extend(nested.deps);
+    }
+
+    /// Traps (returns `Err`) if the turn is read-only; `what` names the
+    /// refused operation.
+    pub fn check_writable(&self, what: &str) -> wasmtime::Result<()> {
+        if self.read_only {
+            return Err(wasmtime::Error::msg(format!("{what} is not allowed while rendering a view")));
+        }
+        Ok(())
     }
 
     /// Whether the turn has anything to commit.

@@ -47,6 +47,7 @@ impl Host for HostState {
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
+        self.turn.check_writable("state.set")?;
         if let Err(e) = self.check_key(&key) {
             return Ok(Err(e));
         }
@@ -57,6 +58,7 @@ impl Host for HostState {
     }
 
     fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        self.turn.check_writable("state.delete")?;
         if key.len() > self.limits.max_key_len {
             return Ok(()); // such a key cannot exist
         }

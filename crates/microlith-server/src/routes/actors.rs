@@ -45,7 +45,17 @@ pub async fn call(
             serde_json::from_slice::<serde::de::IgnoredAny>(&body).err().map(|e| e.to_string()).unwrap_or_default();
         return Err(ApiError::new(ErrorCode::InvalidJson, format!("the body is not valid JSON: {detail}")));
     }
-    let reply = state.runtime.call(&actor, &method, body.to_vec(), None).await?;
+    let principal = state.auth.principal(crate::auth::bearer(&headers))?;
+    let idempotency_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Idempotency-Key must be visible ASCII"))?
+                .to_string(),
+        ),
+    };
+    let options = microlith_runtime::CallOptions { principal, idempotency_key };
+    let reply = state.runtime.call_with(&actor, &method, body.to_vec(), options).await?;
     let content_type = if json { "application/json" } else { "application/octet-stream" };
     Ok(([(header::CONTENT_TYPE, content_type)], reply).into_response())
 }

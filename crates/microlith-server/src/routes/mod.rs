@@ -1,7 +1,9 @@
-//! HTTP routes: actor calls, the admin API, health and metrics.
+//! HTTP routes: actor calls, the WebSocket protocol, the admin API, health
+//! and metrics, and (under `dev`) dev tokens and the demo web app.
 
 mod actors;
 mod admin;
+mod demo;
 mod ops;
 
 use axum::Router;
@@ -20,6 +22,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/classes", get(admin::list_classes))
         .route("/v1/classes/{class}", put(admin::deploy).layer(DefaultBodyLimit::max(component_limit)))
         .route("/v1/classes/{class}/actors", get(admin::list_actors))
+        .route("/v1/ws", get(crate::ws::upgrade))
+        .route("/v1/dev/token", post(demo::token))
+        .route("/", get(demo::index))
+        .route("/app.js", get(demo::app_js))
+        .route("/client.js", get(demo::client_js))
+        .route("/style.css", get(demo::style_css))
         .route("/healthz", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::not_found)

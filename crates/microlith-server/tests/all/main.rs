@@ -12,3 +12,4 @@ mod isolation;
 mod lifecycle;
 mod sends;
 mod shop;
+mod ws;
