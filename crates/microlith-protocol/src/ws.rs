@@ -278,7 +278,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> (FrameError, Option<u64>) {
-        ClientFrame::decode(text).err().expect("should fail")
+        ClientFrame::decode(text).expect_err("should fail")
     }
 
     #[test]

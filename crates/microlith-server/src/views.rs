@@ -123,11 +123,14 @@ impl Feed {
     }
 }
 
+/// Names a feed.
+type FeedKey = (ActorId, Viewer);
+
 /// Every feed of the server.
 #[derive(Clone)]
 pub struct Feeds {
     runtime: Runtime,
-    map: Arc<Mutex<HashMap<(ActorId, Viewer), Arc<Feed>>>>,
+    map: Arc<Mutex<HashMap<FeedKey, Arc<Feed>>>>,
     retention: Duration,
     /// Ends every feed task (they hold the runtime) at server shutdown.
     stop: CancellationToken,
@@ -222,7 +225,7 @@ impl Feeds {
     }
 
     /// Drops `feed` if it has had no subscriber for the retention time.
-    fn expire(&self, key: &(ActorId, Viewer), feed: &Arc<Feed>) -> bool {
+    fn expire(&self, key: &FeedKey, feed: &Arc<Feed>) -> bool {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         let idle = feed.lock().idle_since.is_some_and(|t| t.elapsed() >= self.retention);
         if idle && feed.subscribers.load(Ordering::Acquire) == 0 {
@@ -236,7 +239,7 @@ impl Feeds {
 }
 
 /// The feed's task: turns each published view into the next update.
-async fn run_feed(feeds: Feeds, key: (ActorId, Viewer), feed: Arc<Feed>, mut watch: ViewWatch) {
+async fn run_feed(feeds: Feeds, key: FeedKey, feed: Arc<Feed>, mut watch: ViewWatch) {
     let mut seq = 0u64;
     let mut prev: Option<Shown> = None;
     loop {
