@@ -84,6 +84,7 @@ test("two pages share the board live, and both recover from a server restart", a
   await item(a, eggs).waitFor();
   await item(a, milk).getByRole("button", { name: `Remove “${milk}”` }).click();
   await item(b, milk).waitFor({ state: "detached" });
+  await item(a, milk).waitFor({ state: "detached" });
   assert.deepEqual(await a.getByTestId("item-title").allTextContents(), await b.getByTestId("item-title").allTextContents());
 
   if (process.env.SCREENSHOT) await a.screenshot({ path: process.env.SCREENSHOT });

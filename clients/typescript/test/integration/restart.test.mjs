@@ -50,7 +50,10 @@ test("after a crash and restart, clients reconnect, recover the view and changes
   assert.equal(toggled.done, true);
   await until(() => subA.view.items[0].done === true, { what: "A to see a change made after the restart" });
   await a.call(actor, "clear-done");
-  await until(() => subB.view.items.length === 1 && subB.view.items[0].title === "while down", { what: "B to see clear-done" });
+  // (a call's result and its own subscription's delta are not ordered: wait for both views)
+  await until(() => [subA, subB].every((s) => s.view.items.length === 1 && s.view.items[0].title === "while down"), {
+    what: "both to see clear-done",
+  });
   assert.deepEqual(subA.view, subB.view);
   assert.deepEqual(subA.view.items, await a.call(actor, "list"));
 });
