@@ -84,3 +84,39 @@ async fn a_failed_commit_fails_the_reply_and_resets_the_actor() {
     assert_eq!(rt.call(&a, "incr", Vec::new(), None).await.expect("incr"), br#"{"value":2}"#);
     assert!(rt.shutdown(std::time::Duration::from_secs(5)).await);
 }
+
+#[tokio::test]
+async fn a_view_of_a_failed_commit_is_never_published() {
+    use microlith_runtime::View;
+    let store = Arc::new(FlakyStore { inner: MemoryStore::new().expect("store"), fail: AtomicBool::new(false) });
+    let rt = Runtime::open(RuntimeConfig { max_active_actors: 16, ..RuntimeConfig::default() }, store.clone())
+        .await
+        .expect("runtime");
+    rt.deploy("counter", counter_wasm()).await.expect("deploy");
+    let a = ActorId::parse("counter", "viewed").expect("id");
+    let mut watch = rt.watch(&a, None).expect("watch");
+    let json = |w: &mut microlith_runtime::ViewWatch| match w.latest().view {
+        View::Json(b) => String::from_utf8_lossy(&b).into_owned(),
+        other => format!("{other:?}"),
+    };
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), watch.changed()).await;
+    assert!(matches!(first, Ok(Ok(()))), "the first render arrives");
+    assert_eq!(json(&mut watch), r#"{"value":0}"#);
+    rt.call(&a, "incr", Vec::new(), None).await.expect("incr");
+    watch.changed().await.expect("changed");
+    assert_eq!(json(&mut watch), r#"{"value":1}"#);
+
+    // The turn runs and renders {"value":2}, but its commit fails: watchers
+    // never see it, they keep the durable view.
+    store.fail.store(true, Ordering::SeqCst);
+    assert!(matches!(rt.call(&a, "incr", Vec::new(), None).await, Err(CallError::CommitFailed(_))));
+    store.fail.store(false, Ordering::SeqCst);
+    rt.call(&a, "get", Vec::new(), None).await.expect("get");
+    assert_eq!(json(&mut watch), r#"{"value":1}"#, "the failed turn's view was not published");
+    // The next durable change is.
+    assert_eq!(rt.call(&a, "incr", Vec::new(), None).await.expect("incr"), br#"{"value":2}"#);
+    tokio::time::timeout(std::time::Duration::from_secs(10), watch.changed()).await.expect("in time").expect("changed");
+    assert_eq!(json(&mut watch), r#"{"value":2}"#);
+    drop(watch);
+    assert!(rt.shutdown(std::time::Duration::from_secs(5)).await);
+}
