@@ -3,7 +3,7 @@
 //!
 //! Run with: `cargo run --release -p microlith-bench -- all`
 //! (or one of `hot`, `spread`, `edge`, `cold`, `raw`, `chain`, `calls`,
-//! `alarms`; `--help` for knobs).
+//! `alarms`, `fanout`, `idle`, `views`; `--help` for knobs).
 //!
 //! * `edge`   — a bare axum handler with an in-memory counter: the HTTP ceiling.
 //! * `hot`    — one hot actor, durable `incr` over HTTP, N connections.
@@ -15,6 +15,11 @@
 //!   four HTTP+JSON micro-services on loopback: latency and CPU per hop.
 //! * `calls`  — raw actor-to-actor call rate (probe, 100 calls per turn).
 //! * `alarms` — alarm precision: lateness of 500 alarms over 100 actors.
+//! * `fanout` — live views: one change fanned out to 1,000 WebSocket
+//!   subscribers of one view; time until all have the delta (`views`).
+//! * `idle`   — the server's memory per idle WebSocket connection (10,000,
+//!   server as a separate `microlith dev` process).
+//! * `views`  — `fanout` and `idle` (not part of `all`).
 //! * `languages` — the per-language cost table of the `counter` example
 //!   (size, compile cold and cached, first call, turn time, memory).
 //!
@@ -27,6 +32,7 @@ mod chain;
 mod languages;
 mod load;
 mod scenarios;
+mod views;
 
 use clap::Parser;
 
@@ -34,7 +40,8 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "microlith-bench")]
 pub struct Opts {
-    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms, languages.
+    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms, languages,
+    /// fanout, idle, views (fanout + idle; not in all).
     #[arg(default_value = "all")]
     pub which: String,
     /// Seconds each load phase runs.
@@ -53,6 +60,18 @@ pub struct Opts {
     /// Repetitions of each load phase; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// WebSocket subscribers of one view for `fanout`.
+    #[arg(long, default_value_t = 1000)]
+    pub subscribers: usize,
+    /// Changes (rounds) per run of `fanout`.
+    #[arg(long, default_value_t = 40)]
+    pub rounds: usize,
+    /// Idle WebSocket connections for `idle`.
+    #[arg(long, default_value_t = 10_000)]
+    pub idle_connections: usize,
+    /// The `microlith` binary `idle` starts (default: next to this one).
+    #[arg(long)]
+    pub server_bin: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,6 +80,7 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(async {
         scenarios::run(opts.clone()).await?;
         chain::run(&opts).await?;
+        views::run(&opts).await?;
         if opts.which == "all" || opts.which == "languages" {
             languages::run(&opts).await?;
         }

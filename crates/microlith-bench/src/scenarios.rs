@@ -14,7 +14,7 @@ use crate::load::{self, LoadResult, median_by};
 
 const COUNTER: &[u8] = include_bytes!("../../../examples/wasm/counter.wasm");
 
-fn config(dir: &Path, storage: StorageConfig, actors: usize) -> ServerConfig {
+pub(crate) fn config(dir: &Path, storage: StorageConfig, actors: usize) -> ServerConfig {
     let mut c = ServerConfig {
         listen: "127.0.0.1:0".parse().expect("literal address"),
         data_dir: dir.to_path_buf(),
