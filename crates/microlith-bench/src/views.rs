@@ -376,10 +376,14 @@ async fn start_server(bin: &Path, dir: &Path) -> anyhow::Result<(tokio::process:
     Ok((child, addr))
 }
 
+/// RSS in KiB (baseline, after hello, subscribed), KiB per connection
+/// (after hello, subscribed).
+type IdleRun = (u64, u64, u64, f64, f64);
+
 async fn idle(opts: &Opts) -> anyhow::Result<()> {
     let n = opts.idle_connections.max(1);
     let bin = server_bin(opts)?;
-    let mut lines = Vec::new();
+    let mut lines: Vec<IdleRun> = Vec::new();
     for run in 0..opts.runs.max(1) {
         let dir = tempfile::tempdir()?;
         let (mut child, addr) = start_server(&bin, dir.path()).await?;
@@ -455,7 +459,7 @@ async fn idle(opts: &Opts) -> anyhow::Result<()> {
         );
         lines.push((base, hello, subscribed, per(hello), per(subscribed)));
     }
-    let med = |f: &dyn Fn(&(u64, u64, u64, f64, f64)) -> f64| median(lines.iter().map(f).collect());
+    let med = |f: &dyn Fn(&IdleRun) -> f64| median(lines.iter().map(f).collect());
     println!(
         "{:<44} hello only: +{:.1} MiB, {:.1} KiB/conn; + 1 subscription each: +{:.1} MiB, {:.1} KiB/conn \
          (server baseline {:.1} MiB)",
