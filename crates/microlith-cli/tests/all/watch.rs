@@ -279,7 +279,10 @@ async fn subscriptions_survive_kill_9_and_restart() {
     // The watch reconnected by itself and shows the same.
     let seen = watch.until("value 5 after the restart", value_line(5));
     let values = Watch::values(&seen);
-    assert!(values.contains(&3), "it re-showed the view after reconnecting: {values:?}");
+    // It reconnects on its own schedule: its first view after the restart
+    // may already include the new increments, but never less than what
+    // was acknowledged before the crash.
+    assert!(values.iter().all(|v| *v >= 3), "it re-showed the durable view after reconnecting: {values:?}");
     assert!(values.windows(2).all(|w| w[0] <= w[1]), "values never go back: {values:?}");
     assert!(watch.interrupt().success());
     client.close().await;
