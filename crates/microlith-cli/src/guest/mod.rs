@@ -157,6 +157,9 @@ impl Project {
 
 /// Builds `project` into the component file `out`.
 pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
+    // Toolchains run in the project directory: a relative `out` is meant
+    // relative to where `microlith build` was started.
+    let out = &std::path::absolute(out).with_context(|| format!("resolving {}", out.display()))?;
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }

@@ -33,9 +33,19 @@ async fn a_new_counter_in_every_language_builds_deploys_and_counts() {
         let out = bin().args(["new", lang, &class, "--dir"]).arg(&dir).output().expect("run new");
         ok(&out, &format!("microlith new {lang}"));
         assert!(dir.join("microlith.toml").is_file(), "{lang}: microlith.toml");
-        let out = bin().arg("build").arg(&dir).args(["--deploy", "--server", &server.url]).output().expect("run build");
+        // `-o` relative to where the command runs, not to the project
+        // (toolchains run inside the project directory).
+        let rel = format!("built/{class}.wasm");
+        let out = bin()
+            .current_dir(work.path())
+            .arg("build")
+            .arg(&dir)
+            .args(["-o", &rel, "--deploy", "--server", &server.url])
+            .output()
+            .expect("run build");
         let text = ok(&out, &format!("microlith build {lang}"));
         assert!(text.contains(&format!("deployed {class}")), "{lang}: {text}");
+        assert!(work.path().join(&rel).is_file(), "{lang}: -o {rel} not written relative to the working directory");
         for expected in [1, 6] {
             let body = if expected == 1 { "" } else { r#"{"by": 5}"# };
             let url = format!("{}/v1/actors/{class}/a/incr", server.url);
