@@ -27,10 +27,10 @@ use crate::cache::StateCache;
 use crate::calls::Chain;
 use crate::directory::ActorShared;
 use crate::error::CallError;
-use crate::host::{HostState, MemoryCap, MemoryLimitExceeded, Turn};
+use crate::host::{HostState, MemoryCap, MemoryLimitExceeded, Turn, TurnMode};
 use crate::meta::{self, MsgId};
 use crate::outbox::{OutMsg, Pump};
-use crate::registry::LoadedVersion;
+use crate::registry::{LoadedVersion, Target};
 use crate::view::{ActorViews, View, ViewState, Viewer};
 
 /// A message for an actor.
@@ -50,6 +50,9 @@ pub(crate) enum Body {
     Alarm { name: String, due: u64, give_up: bool },
     /// Render the view of a newly watched `viewer` and publish it.
     View { viewer: Viewer },
+    /// Switch to the version the registry names now (after a deploy or a
+    /// rollback), migrating if needed, and re-render the watched views.
+    Refresh,
 }
 
 /// Where a message comes from.
@@ -122,7 +125,11 @@ struct Instance {
     store: wasmtime::Store<HostState>,
     bindings: microlith_wit::Actor,
     view: Option<microlith_wit::view::Guest>,
+    upgrade: Option<microlith_wit::upgrade::Guest>,
 }
+
+/// A state-schema record: the schema and the version that wrote it.
+type SchemaRecord = (u32, microlith_core::VersionId);
 
 /// What a successful turn leaves behind.
 struct Effects {
@@ -131,6 +138,8 @@ struct Effects {
     delivered: Option<MsgId>,
     /// The idempotency key of the call and its reply, to record.
     idempotent: Option<(String, Vec<u8>)>,
+    /// The state schema to record (a migration).
+    schema: Option<SchemaRecord>,
 }
 
 /// Turns after which dirty views are rendered even if more messages wait.
@@ -158,6 +167,12 @@ struct Activation {
     last_views: HashMap<Viewer, View>,
     /// Replies of recent idempotent calls, with their commits.
     recent_idempotent: HashMap<String, (Vec<u8>, CommitTicket)>,
+    /// The actor's state-schema record as last read or written (`None`
+    /// until read; `Some(None)`: it has none).
+    schema: Option<Option<SchemaRecord>>,
+    /// A schema to record with the next commit that writes state: a new
+    /// actor of a class with a schema.
+    record_schema: Option<SchemaRecord>,
 }
 
 /// Runs the actor until it passivates.
@@ -184,6 +199,8 @@ pub(crate) async fn run(
         dirty_turns: 0,
         last_views: HashMap::new(),
         recent_idempotent: HashMap::new(),
+        schema: None,
+        record_schema: None,
     };
     let idle = rt.config.idle_timeout;
     loop {
@@ -274,6 +291,8 @@ impl Activation {
         self.alarms = None;
         self.in_flight.clear();
         self.recent_idempotent.clear();
+        self.schema = None;
+        self.record_schema = None;
         // What was published reflects durable state only; render afresh.
         self.last_views.clear();
         self.dirty_turns = 1;
@@ -371,12 +390,17 @@ impl Activation {
                     turn,
                     delivered,
                     idempotent,
+                    schema: None,
                 });
                 Ok((reply, effects))
             }
             Body::View { viewer } => {
                 self.views = self.rt.views.get(&self.actor);
                 self.render_views(Some(viewer)).await;
+                Ok((Vec::new(), None))
+            }
+            Body::Refresh => {
+                self.ensure_instance().await.map_err(no_deps)?;
                 Ok((Vec::new(), None))
             }
             Body::Alarm { name, due, give_up } => {
@@ -392,7 +416,7 @@ impl Activation {
                 };
                 // A fired alarm is done, unless the turn set it again.
                 turn.alarm_ops.entry(name).or_insert(None);
-                Ok((Vec::new(), Some(Effects { turn, delivered: None, idempotent: None })))
+                Ok((Vec::new(), Some(Effects { turn, delivered: None, idempotent: None, schema: None })))
             }
         }
     }
@@ -407,8 +431,18 @@ impl Activation {
     /// Enqueues the commit of a successful turn and applies its effects to
     /// the actor's in-memory view; returns the gate of the turn's output.
     fn commit(&mut self, effects: Effects) -> Gate {
-        let Effects { turn, delivered, idempotent } = effects;
+        let Effects { turn, delivered, idempotent, mut schema } = effects;
         let mut meta_writes: Vec<MetaWrite> = Vec::new();
+        if schema.is_none() && !turn.writes.is_empty() {
+            schema = self.record_schema.take();
+        }
+        if let Some((number, version)) = schema {
+            meta_writes.push(MetaWrite {
+                key: meta::schema_key(&self.actor),
+                value: Some(meta::encode_schema(number, &version)),
+            });
+            self.schema = Some(Some((number, version)));
+        }
         for (name, op) in &turn.alarm_ops {
             meta_writes.push(MetaWrite { key: meta::alarm_key(&self.actor, name), value: op.map(meta::encode_due) });
         }
@@ -456,22 +490,55 @@ impl Activation {
         gate
     }
 
+    /// Makes sure the actor runs the version the registry names for it,
+    /// migrating its state first when the schemas differ. A failed
+    /// migration keeps the actor on the version it ran (see `upgrade`).
     async fn ensure_instance(&mut self) -> Result<(), CallError> {
-        let current = self
-            .rt
-            .registry
-            .current(&self.actor.class)
-            .ok_or_else(|| CallError::UnknownClass(self.actor.class.to_string()))?;
-        if self.instance.as_ref().is_some_and(|i| i.store.data().version == current.id) {
+        let target = self.target().await?;
+        if self.instance.as_ref().is_some_and(|i| i.store.data().version == target.id) {
             return Ok(());
         }
-        let switched = self.instance.as_ref().is_none_or(|i| i.store.data().version != current.id);
-        self.instance = None;
-        let mut store = new_store(&self.rt, self.actor.clone(), current.clone());
-        let instance = current.pre.instance_pre().instantiate_async(&mut store).await.map_err(instantiation_error)?;
+        let running = self.instance.take().map(|i| i.store.data().loaded.clone());
+        self.record_schema = None;
+        let from = self.migration_needed(&target).await?;
+        self.instance = Some(self.instantiate(&target).await?);
+        if let Some(from) = from {
+            match self.migrate(from, &target).await {
+                Ok(()) => self.rt.registry.migrated(&self.actor),
+                Err(e) => {
+                    self.instance = None;
+                    // Nothing else to run on: the turn fails with the migration's error.
+                    let Ok(fallback) = self.fallback(running, target.id).await else { return Err(e) };
+                    crate::upgrade::migration_failed(&self.rt, &self.actor, target.id, fallback.id, &e);
+                    self.instance = Some(self.instantiate(&fallback).await?);
+                }
+            }
+        }
+        // A new activation or another version may show something else.
+        if self.views.is_some() {
+            self.dirty_turns = self.dirty_turns.max(1);
+        }
+        Ok(())
+    }
+
+    /// The version the registry names for this actor, loaded.
+    async fn target(&mut self) -> Result<Arc<LoadedVersion>, CallError> {
+        match self.rt.registry.target(&self.actor) {
+            None => Err(CallError::UnknownClass(self.actor.class.to_string())),
+            Some(Target::Loaded(v)) => Ok(v),
+            Some(Target::Unloaded(id)) => crate::upgrade::load_stored(&self.rt, &self.actor.class, id)
+                .await
+                .map_err(|e| CallError::Internal(format!("loading version {}: {e}", id.short()))),
+        }
+    }
+
+    /// Instantiates `version` for this actor.
+    async fn instantiate(&mut self, version: &Arc<LoadedVersion>) -> Result<Instance, CallError> {
+        let mut store = new_store(&self.rt, self.actor.clone(), version.clone());
+        let instance = version.pre.instance_pre().instantiate_async(&mut store).await.map_err(instantiation_error)?;
         let bindings = microlith_wit::Actor::new(&mut store, &instance)
             .map_err(|e| CallError::Internal(format!("loading the exports: {e:#}")))?;
-        let view = match &current.view {
+        let view = match &version.view {
             Some(indices) => Some(
                 indices
                     .load(&mut store, &instance)
@@ -479,12 +546,88 @@ impl Activation {
             ),
             None => None,
         };
-        self.instance = Some(Instance { store, bindings, view });
-        // A new activation or another version may show something else.
-        if switched && self.views.is_some() {
-            self.dirty_turns = self.dirty_turns.max(1);
+        let upgrade = match &version.upgrade {
+            Some(indices) => Some(
+                indices
+                    .load(&mut store, &instance)
+                    .map_err(|e| CallError::Internal(format!("loading the upgrade export: {e:#}")))?,
+            ),
+            None => None,
+        };
+        Ok(Instance { store, bindings, view, upgrade })
+    }
+
+    /// The schema `target` must migrate this actor's state from, if any.
+    async fn migration_needed(&mut self, target: &LoadedVersion) -> Result<Option<u32>, CallError> {
+        if self.schema.is_none() {
+            let record = self.rt.store.meta_get(&meta::schema_key(&self.actor)).await?;
+            self.schema = Some(record.as_deref().and_then(meta::decode_schema));
         }
+        match self.schema.flatten() {
+            Some((schema, _)) => Ok((schema != target.schema).then_some(schema)),
+            None if target.schema == 0 => Ok(None),
+            // State written before the class had a schema is schema 0; a
+            // new actor starts at the target's schema.
+            None if self.has_state().await? => Ok(Some(0)),
+            None => {
+                self.record_schema = Some((target.schema, target.id));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Whether the actor has any state (durable or in flight).
+    async fn has_state(&mut self) -> Result<bool, CallError> {
+        let overlay = self.cache.range_overlay("", None);
+        if overlay.values().any(Option::is_some) {
+            return Ok(true);
+        }
+        let stored = self.rt.store.scan(&self.actor, "", None, overlay.len() + 1).await?;
+        Ok(stored.iter().any(|e| !overlay.contains_key(&e.key)))
+    }
+
+    /// Runs `migrate(from)` on the (new) instance and commits its writes
+    /// with the new schema record.
+    async fn migrate(&mut self, from: u32, target: &Arc<LoadedVersion>) -> Result<(), CallError> {
+        let turn_id = self.rt.next_turn.fetch_add(1, Ordering::Relaxed);
+        let chain = Arc::new(Chain { id: self.rt.next_chain.fetch_add(1, Ordering::Relaxed), waiting: Vec::new() });
+        let span = tracing::debug_span!("migrate", actor = %self.actor, from, to = target.schema);
+        let (_, turn) = self
+            .guest_turn(turn_id, &Origin::default(), chain, Entry::Migrate(from))
+            .instrument(span)
+            .await
+            .map_err(|(e, _)| e)?;
+        let schema = Some((target.schema, target.id));
+        drop(self.commit(Effects { turn, delivered: None, idempotent: None, schema }));
+        tracing::info!(actor = %self.actor, from, to = target.schema, version = %target.id.short(), "migrated");
         Ok(())
+    }
+
+    /// The version to keep the actor on when its migration to `target`
+    /// failed: the one it ran, else the one that wrote its state, else the
+    /// class's other current version.
+    async fn fallback(
+        &mut self,
+        running: Option<Arc<LoadedVersion>>,
+        target: microlith_core::VersionId,
+    ) -> Result<Arc<LoadedVersion>, CallError> {
+        if let Some(v) = running.filter(|v| v.id != target) {
+            return Ok(v);
+        }
+        let recorded = self.schema.flatten().map(|(_, v)| v);
+        let (stable, previous) = self
+            .rt
+            .registry
+            .with(&self.actor.class, |e| (e.rollout.stable, e.rollout.previous))
+            .ok_or_else(|| CallError::UnknownClass(self.actor.class.to_string()))?;
+        let id = [recorded, previous, Some(stable)]
+            .into_iter()
+            .flatten()
+            .find(|v| *v != target)
+            .ok_or_else(|| CallError::Internal("no other version to stay on".into()))?;
+        crate::upgrade::load_stored(&self.rt, &self.actor.class, id)
+            .await
+            .map_err(|e| CallError::Internal(format!("loading version {}: {e}", id.short())))
     }
 
     /// The recorded reply of a committed call with idempotency key `key`.
@@ -566,7 +709,7 @@ impl Activation {
             data.alarms = self.alarms.take();
             let origin = Origin { principal: viewer.clone(), ..Origin::default() };
             data.turn.begin(turn_id, &origin, Arc::default(), now_ms());
-            data.turn.read_only = true;
+            data.turn.mode = TurnMode::View;
             data.memory.hit = false;
         }
         inst.store.set_epoch_deadline(1);
@@ -610,6 +753,9 @@ impl Activation {
             data.alarms = self.alarms.take();
             data.reentry = self.reentry.take();
             data.turn.begin(turn_id, origin, chain, now_ms());
+            if let Entry::Migrate(_) = entry {
+                data.turn.mode = TurnMode::Isolated("migrate");
+            }
             data.memory.hit = false;
         }
         inst.store.set_epoch_deadline(1);
@@ -618,6 +764,12 @@ impl Activation {
             Entry::Alarm(name) => {
                 inst.bindings.call_on_alarm(&mut inst.store, name).await.map(|r| r.map(|()| Vec::new()))
             }
+            Entry::Migrate(from) => match &inst.upgrade {
+                Some(upgrade) => upgrade.call_migrate(&mut inst.store, from).await.map(|r| r.map(|()| Vec::new())),
+                None => Ok(Err(HandleError::Failed(format!(
+                    "this version has no upgrade export, and the state has schema {from}"
+                )))),
+            },
         };
         let data = inst.store.data_mut();
         self.cache = std::mem::take(&mut data.cache);
@@ -652,6 +804,7 @@ impl Activation {
 enum Entry<'a> {
     Handle(&'a str, &'a [u8]),
     Alarm(&'a str),
+    Migrate(u32),
 }
 
 impl Entry<'_> {
@@ -659,6 +812,7 @@ impl Entry<'_> {
         match self {
             Entry::Handle(method, _) => method,
             Entry::Alarm(_) => "on-alarm",
+            Entry::Migrate(_) => "migrate",
         }
     }
 }

@@ -48,6 +48,9 @@ pub struct RuntimeConfig {
     /// How long the reply of a call with an idempotency key is kept, so a
     /// retry with the same key returns it instead of running again.
     pub idempotency_ttl: Duration,
+    /// Failed migrations after which a deploy rolls back by itself, unless
+    /// the deploy gives its own limit.
+    pub deploy_max_failures: u64,
 }
 
 /// Size limits enforced on guests and callers.
@@ -103,6 +106,7 @@ impl Default for RuntimeConfig {
             alarm_retry_base: Duration::from_secs(1),
             alarm_max_retries: 6,
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            deploy_max_failures: 1,
         }
     }
 }

@@ -84,6 +84,16 @@ pub enum DeployError {
         /// The version asked for.
         version: String,
     },
+    /// The component's `self-check` export refused it.
+    #[error("self-check failed: {0}")]
+    SelfCheckFailed(String),
+    /// No class of that name is deployed.
+    #[error("no class named {0} is deployed")]
+    UnknownClass(ClassName),
+    /// The rollout operation does not apply to the class's rollout now
+    /// (promote without a canary, rollback without a previous version).
+    #[error("{0}")]
+    NoRollout(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StoreError),

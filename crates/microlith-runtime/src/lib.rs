@@ -35,14 +35,15 @@ mod meta;
 mod outbox;
 mod registry;
 mod task;
+mod upgrade;
 mod view;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use microlith_core::{ActorId, ClassName, VersionId};
-use microlith_storage::{ClassRecord, StateEntry, Store, VersionRecord};
+use microlith_core::{ActorId, ClassName};
+use microlith_storage::{ClassRecord, StateEntry, Store};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -50,6 +51,9 @@ use tokio_util::task::TaskTracker;
 pub use config::{RuntimeConfig, StateLimits};
 pub use engine::EPOCH_TICK;
 pub use error::{CallError, DeployError};
+pub use upgrade::{
+    Canary, DeployEvent, DeployOptions, DeployOutcome, DeployStatus, DryRunFailure, DryRunReport, Phase, Rollout, Scope,
+};
 pub use view::{View, ViewState, ViewWatch, Viewer};
 
 use actor::{Body, Envelope, Gated, Origin};
@@ -57,7 +61,7 @@ use calls::WaitGraph;
 use directory::{Directory, Dispatched};
 use engine::ArtifactCache;
 use host::HostState;
-use registry::{LoadedVersion, Registry};
+use registry::Registry;
 
 /// Puts a message in `actor`'s mailbox (activating it if needed) and
 /// returns where its gated reply will arrive.
@@ -117,6 +121,8 @@ pub(crate) struct Inner {
     alarms: alarm::Schedule,
     msg_ids: outbox::MsgIds,
     views: view::ViewHub,
+    /// Serialises deploys, promotions and rollbacks.
+    deploys: tokio::sync::Mutex<()>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     stats: Stats,
@@ -147,21 +153,6 @@ pub struct CallOptions {
     pub idempotency_key: Option<String>,
 }
 
-/// The result of a deploy.
-#[derive(Debug, Clone)]
-pub struct DeployOutcome {
-    /// The class.
-    pub class: ClassName,
-    /// The content address of the deployed component.
-    pub version: VersionId,
-    /// Whether this version was new to the class.
-    pub created: bool,
-    /// Whether the compiled artifact came from the disk cache.
-    pub from_cache: bool,
-    /// Time spent compiling or loading the artifact.
-    pub compile_time: Duration,
-}
-
 impl Runtime {
     /// Starts a runtime over `store` and loads every deployed class's current
     /// version (from the artifact cache when possible).
@@ -187,12 +178,13 @@ impl Runtime {
             alarms: alarm::Schedule::default(),
             msg_ids: outbox::MsgIds::new(),
             views: view::ViewHub::default(),
+            deploys: tokio::sync::Mutex::new(()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             stats: Stats::default(),
         });
         let rt = Self { inner };
-        rt.load_classes().await?;
+        upgrade::load_classes(&rt.inner).await?;
         let alarms = alarm::load(&rt.inner).await.map_err(|e| DeployError::Internal(format!("loading alarms: {e}")))?;
         task::spawn_tracked(&rt.inner.tasks, alarm::run(rt.inner.clone()));
         let replayed =
@@ -201,79 +193,48 @@ impl Runtime {
         Ok(rt)
     }
 
-    async fn load_classes(&self) -> Result<(), DeployError> {
-        for class in self.inner.store.list_classes().await? {
-            let bytes = self.inner.store.get_component(&class.current).await?.ok_or_else(|| {
-                DeployError::Internal(format!(
-                    "component {} of class {} is missing from the store",
-                    class.current, class.name
-                ))
-            })?;
-            let (loaded, from_cache, took) = self.load_version(class.current, bytes).await?;
-            tracing::info!(class = %class.name, version = %class.current.short(), from_cache, ms = took.as_millis() as u64, "class loaded");
-            self.inner.registry.set_current(class.name, loaded);
-        }
-        Ok(())
-    }
-
-    /// Compiles (or loads from cache), links and test-instantiates a component.
-    async fn load_version(
-        &self,
-        id: VersionId,
-        bytes: Vec<u8>,
-    ) -> Result<(Arc<LoadedVersion>, bool, Duration), DeployError> {
-        let inner = self.inner.clone();
-        let compiled = tokio::task::spawn_blocking(move || inner.artifacts.load_or_compile(&inner.engine, &id, &bytes))
-            .await
-            .map_err(|e| DeployError::Internal(format!("compile task failed: {e}")))??;
-        let pre = self
-            .inner
-            .linker
-            .instantiate_pre(&compiled.component)
-            .map_err(|e| DeployError::InvalidComponent(format!("{e:#}")))?;
-        let view = microlith_wit::view::GuestIndices::new(&pre).ok();
-        let pre = microlith_wit::ActorPre::new(pre).map_err(|e| {
-            DeployError::InvalidComponent(format!("it does not implement the microlith:actor/actor world: {e:#}"))
-        })?;
-        Ok((Arc::new(LoadedVersion { id, pre, view }), compiled.from_cache, compiled.took))
-    }
-
     /// Validates and deploys `component` as the new current version of
-    /// `class`. Live actors switch to it at their next turn.
+    /// `class` (to every actor). Live actors switch to it at their next
+    /// turn, migrating their state if its schema changed.
     pub async fn deploy(&self, class: &str, component: Vec<u8>) -> Result<DeployOutcome, DeployError> {
-        let class = ClassName::new(class)?;
-        let max = self.inner.config.max_component_size;
-        if component.len() > max {
-            return Err(DeployError::TooLarge { len: component.len(), max });
-        }
-        let id = VersionId::of(&component);
-        let size = component.len() as u64;
-        let started = Instant::now();
-        let (loaded, from_cache, compile_time) = self.load_version(id, component.clone()).await?;
-        self.check_instantiates(&loaded).await?;
-        let existing = self.inner.store.list_classes().await?;
-        let created = !existing.iter().any(|c| c.name == class && c.versions.iter().any(|v| v.id == id));
-        let deployed_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-        let record = VersionRecord { id, deployed_at_ms, size };
-        self.inner.store.put_version(&class, record, &component, true).await?;
-        self.inner.registry.set_current(class.clone(), loaded);
-        tracing::info!(%class, version = %id.short(), created, from_cache, compile_ms = compile_time.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, "deployed");
-        Ok(DeployOutcome { class, version: id, created, from_cache, compile_time })
+        self.deploy_with(class, component, DeployOptions::default()).await
     }
 
-    /// Instantiates a fresh copy once, so a component whose start-up traps
-    /// is refused at deploy time rather than on every call.
-    async fn check_instantiates(&self, loaded: &Arc<LoadedVersion>) -> Result<(), DeployError> {
-        let probe = ActorId::parse("deploy-check", "deploy-check").map_err(|e| DeployError::Internal(e.to_string()))?;
-        let mut store = actor::new_store(&self.inner, probe, loaded.clone());
-        // Start-up code runs under the same deadline as a turn.
-        store.data_mut().turn.started = Some(Instant::now());
-        loaded
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map(drop)
-            .map_err(|e| DeployError::InvalidComponent(format!("instantiation failed: {e:#}")))
+    /// Validates `component` (it compiles, implements the `actor` world,
+    /// instantiates and passes its optional `self-check`), records it, and
+    /// rolls it out as `options` say: to every actor, or as a canary to
+    /// some of them until [`Runtime::promote`] or [`Runtime::rollback`].
+    pub async fn deploy_with(
+        &self,
+        class: &str,
+        component: Vec<u8>,
+        options: DeployOptions,
+    ) -> Result<DeployOutcome, DeployError> {
+        upgrade::deploy(&self.inner, class, component, options).await
+    }
+
+    /// Makes the canary of `class` its version for every actor.
+    pub async fn promote(&self, class: &ClassName) -> Result<Rollout, DeployError> {
+        upgrade::promote(&self.inner, class).await
+    }
+
+    /// Aborts the canary of `class`, or (without one) returns the class to
+    /// the version it had before its latest deploy. Actors migrated by the
+    /// version rolled back from are migrated back by the older one's
+    /// `migrate`; those it cannot migrate stay where they are.
+    pub async fn rollback(&self, class: &ClassName, reason: &str) -> Result<Rollout, DeployError> {
+        upgrade::rollback(&self.inner, class, reason, None).await
+    }
+
+    /// Where the deploy of `class` stands, if it is deployed.
+    pub fn deploy_status(&self, class: &ClassName) -> Option<DeployStatus> {
+        upgrade::status(&self.inner, class)
+    }
+
+    /// Tries `component`'s migration on the durable state of up to `sample`
+    /// actors of `class`, committing nothing.
+    pub async fn dry_run(&self, class: &str, component: Vec<u8>, sample: usize) -> Result<DryRunReport, DeployError> {
+        upgrade::dry_run(&self.inner, class, component, sample).await
     }
 
     /// Sends `method(payload)` to `actor` and waits for the reply, which is

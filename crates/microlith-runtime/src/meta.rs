@@ -11,6 +11,13 @@
 //!   ms) followed by the reply: a call with that key committed (written
 //!   with the call's turn).
 //!
+//! * `s/ <actor prefix>` → state schema (u32 big-endian) followed by the
+//!   32-byte id of the version that wrote it: the layout of the actor's
+//!   state (written with a migration, or with the first commit of a new
+//!   actor of a class with a schema).
+//! * `r/ <class>` → JSON [`Rollout`](crate::upgrade::Rollout): where the
+//!   class's deploy stands (canary, previous version, last event).
+//!
 //! `<actor prefix>` is `class 0 key 0` (see `microlith_storage::actor_prefix`),
 //! so one actor's alarms are one contiguous range.
 
@@ -25,6 +32,37 @@ pub(crate) const OUTBOX: &[u8] = b"o/";
 const INBOX: &[u8] = b"i/";
 /// Prefix of every idempotency record.
 const IDEMPOTENCY: &[u8] = b"d/";
+
+/// Prefix of every state-schema record.
+const SCHEMA: &[u8] = b"s/";
+/// Prefix of every rollout record.
+const ROLLOUT: &[u8] = b"r/";
+
+/// The key of `actor`'s state-schema record.
+pub(crate) fn schema_key(actor: &ActorId) -> Vec<u8> {
+    with_prefix(SCHEMA, actor, &[])
+}
+
+/// A state-schema record: the schema and the version that wrote it.
+pub(crate) fn encode_schema(schema: u32, version: &microlith_core::VersionId) -> Vec<u8> {
+    let mut out = schema.to_be_bytes().to_vec();
+    out.extend_from_slice(version.as_bytes());
+    out
+}
+
+/// Reads a state-schema record.
+pub(crate) fn decode_schema(bytes: &[u8]) -> Option<(u32, microlith_core::VersionId)> {
+    let (schema, version) = bytes.split_first_chunk::<4>()?;
+    let version: [u8; 32] = version.try_into().ok()?;
+    Some((u32::from_be_bytes(*schema), microlith_core::VersionId::from_bytes(version)))
+}
+
+/// The key of `class`'s rollout record.
+pub(crate) fn rollout_key(class: &microlith_core::ClassName) -> Vec<u8> {
+    let mut out = ROLLOUT.to_vec();
+    out.extend_from_slice(class.as_str().as_bytes());
+    out
+}
 
 /// A one-way message's id: send time in ms (high 64 bits) and a process-wide
 /// sequence (low 64 bits), so outbox keys replay in send order.

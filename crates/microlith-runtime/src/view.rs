@@ -143,6 +143,12 @@ impl ViewHub {
         self.actors.lock().unwrap_or_else(PoisonError::into_inner).get(actor).cloned()
     }
 
+    /// The watched actors of `class`.
+    pub fn watched(&self, class: &microlith_core::ClassName) -> Vec<ActorId> {
+        let actors = self.actors.lock().unwrap_or_else(PoisonError::into_inner);
+        actors.keys().filter(|a| a.class == *class).cloned().collect()
+    }
+
     /// Registers a watcher of `viewer` on `actor`. Returns the watch and
     /// whether the viewer is new (the actor must then be told to render it).
     pub fn watch(&self, actor: &ActorId, viewer: Viewer) -> (ViewWatch, bool) {

@@ -7,9 +7,9 @@
 //! can be suspended at epoch deadlines.
 //!
 //! Two worlds are bound: `actor` (what every class must export, [`Actor`])
-//! and `actor-with-view`, whose only addition is the optional `view`
-//! export ([`view`]); its imports are the `actor` world's, shared through
-//! `with`. The runtime looks the optional exports up per component.
+//! and `actor-full`, which adds the optional exports `view` ([`view`]) and
+//! `upgrade` ([`upgrade`]); its imports are the `actor` world's, shared
+//! through `with`. The runtime looks the optional exports up per component.
 //!
 //! The runtime implements the generated `Host` traits in
 //! `microlith-runtime/src/host/`.
@@ -34,10 +34,10 @@ mod generated {
 }
 
 #[allow(missing_docs)]
-mod with_view {
+mod optional {
     wasmtime::component::bindgen!({
     path: "../../wit",
-    world: "actor-with-view",
+    world: "actor-full",
     with: {
         "microlith:actor/types": crate::generated::microlith::actor::types,
         "microlith:actor/state": crate::generated::microlith::actor::state,
@@ -56,7 +56,11 @@ pub use generated::microlith::actor::{actors, alarms, context, log, state, types
 
 /// The optional `view` export: `Guest` (call `render`) and `GuestIndices`
 /// (look it up in a component; fails if the component does not export it).
-pub use with_view::exports::microlith::actor::view;
+pub use optional::exports::microlith::actor::view;
+
+/// The optional `upgrade` export (`schema-version`, `migrate`,
+/// `self-check`): `Guest` and `GuestIndices`, as for [`view`].
+pub use optional::exports::microlith::actor::upgrade;
 
 /// The WIT package version this crate was generated from.
 pub const WIT_PACKAGE: &str = "microlith:actor@0.1.0";

@@ -101,7 +101,9 @@ impl HostState {
                 }
                 _ => Err(CallError::Overloaded("a reentrant call arrived after its chain moved on".into())),
             },
-            Body::Alarm { .. } | Body::View { .. } => Err(CallError::Internal("only calls can be reentrant".into())),
+            Body::Alarm { .. } | Body::View { .. } | Body::Refresh => {
+                Err(CallError::Internal("only calls can be reentrant".into()))
+            }
         };
         let _ = env.reply.send(Gated { result, gate: Default::default() });
     }
@@ -151,7 +153,7 @@ impl Host for HostState {
         payload: Vec<u8>,
         timeout_ms: Option<u32>,
     ) -> wasmtime::Result<Result<Vec<u8>, WitCallError>> {
-        self.turn.check_writable("actors.call")?;
+        self.turn.check_messaging("actors.call")?;
         let target = match self.target(&target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
@@ -207,7 +209,7 @@ impl Host for HostState {
         method: String,
         payload: Vec<u8>,
     ) -> wasmtime::Result<Result<(), WitCallError>> {
-        self.turn.check_writable("actors.send")?;
+        self.turn.check_messaging("actors.send")?;
         let target = match self.target(&target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),

@@ -82,9 +82,23 @@ pub(crate) struct Turn {
     /// Commits of other actors whose uncommitted results this turn saw (the
     /// replies of its calls); its own outputs wait for them too.
     pub deps: Gate,
-    /// Set while rendering a view: writes, calls, sends and alarm changes
-    /// trap ([`Turn::check_writable`]).
-    pub read_only: bool,
+    /// What kind of turn this is; views and isolated turns may not do
+    /// everything ([`Turn::check_writable`], [`Turn::check_messaging`]).
+    pub mode: TurnMode,
+}
+
+/// The kinds of turn, by what they may do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum TurnMode {
+    /// A message or an alarm: anything.
+    #[default]
+    Normal,
+    /// Rendering a view: reads only.
+    View,
+    /// A turn that must not reach other actors: `migrate`, `self-check`,
+    /// a dry run. Writes and alarm changes are allowed (and committed or
+    /// discarded by the host); calls and sends trap.
+    Isolated(&'static str),
 }
 
 impl Turn {
@@ -115,7 +129,7 @@ impl Turn {
             sends: self.sends.clone(),
             alarm_ops: self.alarm_ops.clone(),
             deps: Gate::default(),
-            read_only: false,
+            mode: self.mode,
         }
     }
 
@@ -131,8 +145,18 @@ impl Turn {
     /// Traps (returns `Err`) if the turn is read-only; `what` names the
     /// refused operation.
     pub fn check_writable(&self, what: &str) -> wasmtime::Result<()> {
-        if self.read_only {
+        if self.mode == TurnMode::View {
             return Err(wasmtime::Error::msg(format!("{what} is not allowed while rendering a view")));
+        }
+        Ok(())
+    }
+
+    /// Traps if the turn may not reach other actors (a view or an isolated
+    /// turn); `what` names the refused operation.
+    pub fn check_messaging(&self, what: &str) -> wasmtime::Result<()> {
+        self.check_writable(what)?;
+        if let TurnMode::Isolated(during) = self.mode {
+            return Err(wasmtime::Error::msg(format!("{what} is not allowed during {during}")));
         }
         Ok(())
     }

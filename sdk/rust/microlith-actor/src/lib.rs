@@ -1,14 +1,16 @@
 //! Guest SDK for Microlith actors written in Rust.
 //!
 //! An actor class is a WebAssembly component implementing the
-//! `microlith:actor@0.1.0` world `actor-with-view` (the `actor` world plus the
-//! optional `view` export). This crate owns the generated WIT bindings and
-//! wraps them in a small API:
+//! `microlith:actor@0.1.0` world `actor-full` (the `actor` world plus the
+//! optional `view` and `upgrade` exports). This crate owns the generated WIT
+//! bindings and wraps them in a small API:
 //!
 //! - [`Actor`] and [`export_actor!`]: the one function a class implements.
 //! - [`Request`]: the method name and payload, with JSON decoding.
 //! - [`reply`]: helpers that build reply bytes.
 //! - [`Actor::view`] and [`view`]: what the actor shows to live subscribers.
+//! - [`Actor::SCHEMA`], [`Actor::migrate`], [`Actor::self_check`]: live
+//!   upgrades (state migration when a new version takes over).
 //! - [`Error`]: the turn's failure, mapped onto the WIT `handle-error`.
 //! - [`state`], [`context`], [`log`]: the host imports.
 //! - [`actors`]: calls and one-way messages to other actors, in-process.
@@ -94,6 +96,47 @@
 //! microlith_actor::export_actor!(Counter);
 //! ```
 //!
+//! # Live upgrades
+//!
+//! A deploy swaps the code of running actors at their next turn. When the
+//! new code reads its state differently, raise [`Actor::SCHEMA`] and write
+//! [`Actor::migrate`]: before an actor's first turn on the new code, the
+//! host runs `migrate(from)` as a turn of its own, `from` being the schema
+//! the actor's state was last written under. Its writes commit atomically
+//! with the new schema number; an `Err` (or a panic) commits nothing and the
+//! actor stays on the version it ran, its state untouched. After a rollback
+//! the older code is asked to migrate from the newer schema: accept it if
+//! you can read it, or return an error to keep the actor on the newer code.
+//!
+//! ```no_run
+//! use microlith_actor::{reply, state, Actor, Error, Request};
+//!
+//! struct Counter;
+//!
+//! impl Actor for Counter {
+//!     // Schema 1 stored the count under "n"; schema 2 under "count".
+//!     const SCHEMA: u32 = 2;
+//!
+//!     fn handle(req: Request) -> Result<Vec<u8>, Error> {
+//!         let value = state::get_json::<u64>("count")?.unwrap_or(0) + 1;
+//!         state::set_json("count", &value)?;
+//!         reply::json(&value)
+//!     }
+//!
+//!     fn migrate(from: u32) -> Result<(), Error> {
+//!         if from < 2 {
+//!             if let Some(n) = state::get_json::<u64>("n")? {
+//!                 state::set_json("count", &n)?;
+//!                 state::delete("n");
+//!             }
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! microlith_actor::export_actor!(Counter);
+//! ```
+//!
 //! # Building
 //!
 //! Build with `cargo build --target wasm32-unknown-unknown --release`, then
@@ -115,7 +158,7 @@ pub mod state;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../../wit",
-        world: "actor-with-view",
+        world: "actor-full",
         pub_export_macro: true,
         export_macro_name: "__export_actor_world",
         default_bindings_module: "$crate::bindings",
@@ -156,10 +199,41 @@ pub trait Actor {
         let _ = viewer;
         Ok(None)
     }
+
+    /// The version of the state layout this code reads and writes (default
+    /// 0). Raise it when a new version stores its state differently, and
+    /// migrate older state in [`Actor::migrate`].
+    const SCHEMA: u32 = 0;
+
+    /// Rewrites this actor's state from schema `from` to [`Actor::SCHEMA`];
+    /// runs as a turn of its own before the actor's first turn on this code
+    /// whenever its state was last written under another schema.
+    ///
+    /// An `Err` or a panic commits nothing and keeps the actor on the
+    /// version it ran before. It may use [`state`] and [`alarms`]; calls
+    /// and sends trap. The default accepts older state as it is and refuses
+    /// state written by a newer schema (after a rollback), which keeps such
+    /// actors on the newer code.
+    fn migrate(from: u32) -> Result<(), Error> {
+        if from > Self::SCHEMA {
+            return Err(Error::failed(format!(
+                "state has schema {from}, newer than this code's {}; write `migrate` to read it",
+                Self::SCHEMA
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks a newly deployed version before it serves anything, in a
+    /// fresh instance whose actor has no state; writes are discarded. An
+    /// `Err` refuses the deploy with its message. The default passes.
+    fn self_check() -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Exports a type implementing [`Actor`] as the component's `handle`,
-/// `on-alarm` and `view.render` (the `actor-with-view` world).
+/// `on-alarm`, `view.render` and `upgrade` (the `actor-full` world).
 ///
 /// Use it exactly once, at the root of a `cdylib` crate:
 ///
@@ -182,6 +256,7 @@ macro_rules! export_actor {
 pub mod __private {
     use std::marker::PhantomData;
 
+    use crate::bindings::exports::microlith::actor::upgrade::Guest as UpgradeGuest;
     use crate::bindings::exports::microlith::actor::view::Guest as ViewGuest;
     use crate::bindings::{Guest, HandleError};
     use crate::{Actor, Request};
@@ -205,6 +280,22 @@ pub mod __private {
         fn render(viewer: Option<String>) -> Result<Option<Vec<u8>>, HandleError> {
             crate::log::install_panic_hook();
             A::view(viewer.as_deref()).map_err(HandleError::from)
+        }
+    }
+
+    impl<A: Actor> UpgradeGuest for Adapter<A> {
+        fn schema_version() -> u32 {
+            A::SCHEMA
+        }
+
+        fn migrate(from: u32) -> Result<(), HandleError> {
+            crate::log::install_panic_hook();
+            A::migrate(from).map_err(HandleError::from)
+        }
+
+        fn self_check() -> Result<(), String> {
+            crate::log::install_panic_hook();
+            A::self_check()
         }
     }
 }
@@ -390,6 +481,22 @@ mod tests {
     fn default_view_is_none() {
         assert_eq!(Quiet::view(None), Ok(None));
         assert_eq!(Quiet::view(Some("alice")), Ok(None));
+    }
+
+    #[test]
+    fn default_upgrade_accepts_older_and_refuses_newer_schemas() {
+        struct V3;
+        impl Actor for V3 {
+            const SCHEMA: u32 = 3;
+            fn handle(req: Request) -> Result<Vec<u8>, Error> {
+                Err(req.unknown_method())
+            }
+        }
+        assert_eq!(Quiet::SCHEMA, 0);
+        assert_eq!(V3::migrate(0), Ok(()));
+        assert_eq!(V3::migrate(3), Ok(()));
+        assert!(matches!(V3::migrate(4), Err(Error::Failed(m)) if m.contains("schema 4")));
+        assert_eq!(V3::self_check(), Ok(()));
     }
 
     #[test]
