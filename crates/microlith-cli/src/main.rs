@@ -27,8 +27,15 @@ enum Command {
     /// Run a development server with the example actors deployed, on an
     /// embedded store under ./.microlith. The admin API is left open.
     Dev(commands::dev::Args),
-    /// Deploy a component as the new version of a class.
+    /// Deploy a component as the new version of a class (to every actor,
+    /// as a canary, or as a dry run of its migration).
     Deploy(commands::deploy::Args),
+    /// Show where a class's deploy stands: versions, canary, migrations.
+    Status(commands::rollout::Args),
+    /// Promote a class's canary to every actor.
+    Promote(commands::rollout::Args),
+    /// Abort a class's canary, or return it to its previous version.
+    Rollback(commands::rollout::Args),
     /// Call a method of an actor and print the reply.
     Call(commands::call::Args),
     /// List deployed classes and their versions.
@@ -55,6 +62,9 @@ fn main() -> std::process::ExitCode {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Dev(args) => commands::dev::run(args).await,
             Command::Deploy(args) => commands::deploy::run(args).await,
+            Command::Status(args) => commands::rollout::run(commands::rollout::Action::Status, args).await,
+            Command::Promote(args) => commands::rollout::run(commands::rollout::Action::Promote, args).await,
+            Command::Rollback(args) => commands::rollout::run(commands::rollout::Action::Rollback, args).await,
             Command::Call(args) => commands::call::run(args).await,
             Command::Classes(args) => commands::classes::run(args).await,
             Command::Watch(args) => commands::watch::run(args).await,

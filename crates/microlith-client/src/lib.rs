@@ -10,7 +10,7 @@
 
 pub mod ws;
 
-use microlith_protocol::v1::{ClassList, DeployResponse, ErrorBody, ErrorCode};
+use microlith_protocol::v1::{ClassList, DeployResponse, DeployStatusResponse, DryRunResponse, ErrorBody, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -164,6 +164,57 @@ impl Client {
     /// Deploys `component` as the new version of `class`.
     pub async fn deploy(&self, class: &str, component: Vec<u8>) -> Result<DeployResponse, ClientError> {
         let req = self.http.put(self.url(&format!("/v1/classes/{}", enc(class)))).body(component);
+        let body = Self::check(self.auth(req).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Deploys `component` to `class` as a canary or with a failure limit;
+    /// `query` is the deploy's query string (e.g. `canary=10%&max_failures=3`,
+    /// see `docs/http-api.md`), empty for a plain deploy.
+    pub async fn deploy_with(
+        &self,
+        class: &str,
+        component: Vec<u8>,
+        query: &str,
+    ) -> Result<DeployResponse, ClientError> {
+        let mut url = self.url(&format!("/v1/classes/{}", enc(class)));
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
+        let body = Self::check(self.auth(self.http.put(url).body(component)).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Where the deploy of `class` stands.
+    pub async fn deploy_status(&self, class: &str) -> Result<DeployStatusResponse, ClientError> {
+        let req = self.http.get(self.url(&format!("/v1/classes/{}/deploy", enc(class))));
+        let body = Self::check(self.auth(req).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Promotes the canary of `class` to every actor.
+    pub async fn promote(&self, class: &str) -> Result<DeployStatusResponse, ClientError> {
+        let req = self.http.post(self.url(&format!("/v1/classes/{}/promote", enc(class))));
+        let body = Self::check(self.auth(req).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Aborts the canary of `class`, or returns it to its previous version.
+    pub async fn rollback(&self, class: &str, reason: Option<&str>) -> Result<DeployStatusResponse, ClientError> {
+        let mut url = self.url(&format!("/v1/classes/{}/rollback", enc(class)));
+        if let Some(r) = reason {
+            url = format!("{url}?reason={}", enc(r));
+        }
+        let req = self.http.post(url);
+        let body = Self::check(self.auth(req).send().await?).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Runs `component`'s migration against copies of up to `sample`
+    /// actors' state of `class`, committing nothing.
+    pub async fn dry_run(&self, class: &str, component: Vec<u8>, sample: usize) -> Result<DryRunResponse, ClientError> {
+        let url = self.url(&format!("/v1/classes/{}/dry-run?sample={sample}", enc(class)));
+        let req = self.http.post(url).body(component);
         let body = Self::check(self.auth(req).send().await?).await?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
     }

@@ -65,6 +65,11 @@ pub enum ErrorCode {
     UnknownSubscription,
     /// WebSocket: the actor's reply is not JSON.
     BadReply,
+    /// A deploy's `self-check` refused the component.
+    SelfCheckFailed,
+    /// The rollout operation does not apply now (promote without a canary,
+    /// rollback without a previous version).
+    NoRollout,
 }
 
 impl ErrorCode {
@@ -81,6 +86,8 @@ impl ErrorCode {
             | Self::HelloRequired
             | Self::DuplicateId
             | Self::UnknownSubscription => 400,
+            Self::SelfCheckFailed => 422,
+            Self::NoRollout => 409,
             Self::BadReply => 502,
             Self::PayloadTooLarge => 413,
             Self::GuestError => 422,
@@ -117,6 +124,8 @@ impl ErrorCode {
             Self::DuplicateId => "duplicate_id",
             Self::UnknownSubscription => "unknown_subscription",
             Self::BadReply => "bad_reply",
+            Self::SelfCheckFailed => "self_check_failed",
+            Self::NoRollout => "no_rollout",
         }
     }
 }
@@ -157,6 +166,101 @@ pub struct DeployResponse {
     pub from_cache: bool,
     /// Milliseconds spent compiling or loading.
     pub compile_ms: u64,
+    /// The version's state schema (0 without an `upgrade` export).
+    pub schema: u32,
+    /// The class's rollout after the deploy.
+    pub rollout: RolloutInfo,
+}
+
+/// Where a class's deploy stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutInfo {
+    /// The version actors outside the canary run.
+    pub stable: String,
+    /// The stable version before the latest deploy, which a rollback returns to.
+    pub previous: Option<String>,
+    /// The canary, while one runs.
+    pub canary: Option<CanaryInfo>,
+    /// Failed migrations after which the deploy rolls back by itself.
+    pub max_failures: u64,
+    /// The latest rollout event.
+    pub last: Option<DeployEventInfo>,
+}
+
+/// A canary: a new version serving some actors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanaryInfo {
+    /// The canary's version.
+    pub version: String,
+    /// `all`, `<n>%` or `keys`.
+    pub scope: String,
+    /// The keys, for a key-list canary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+}
+
+/// One rollout event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployEventInfo {
+    /// The version concerned.
+    pub version: String,
+    /// The stable version before it.
+    pub from: Option<String>,
+    /// `live`, `canary`, `promoted`, `aborted` or `rolled_back`.
+    pub phase: String,
+    /// Why (rollbacks and aborts).
+    pub reason: Option<String>,
+    /// When, in ms since the Unix epoch.
+    pub at_ms: u64,
+}
+
+/// `GET /v1/classes/{class}/deploy`, and the reply to promote and rollback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployStatusResponse {
+    /// The class.
+    pub class: String,
+    /// Its rollout.
+    pub rollout: RolloutInfo,
+    /// Versions loaded now.
+    pub loaded: Vec<String>,
+    /// Actors kept on an older version because their migration failed.
+    pub pinned: usize,
+    /// Migrations committed since the latest deploy (this server process).
+    pub migrated: u64,
+    /// Migrations failed since the latest deploy (this server process).
+    pub failed: u64,
+    /// The latest migration failure, `key: error`.
+    pub last_error: Option<String>,
+}
+
+/// Reply to a dry run (`POST /v1/classes/{class}/dry-run`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunResponse {
+    /// The version tried.
+    pub version: String,
+    /// Its state schema.
+    pub schema: u32,
+    /// Actors whose state was tried.
+    pub sampled: usize,
+    /// Actors already at that schema.
+    pub up_to_date: usize,
+    /// Actors whose migration succeeded.
+    pub migrated: usize,
+    /// State writes those migrations would commit.
+    pub writes: usize,
+    /// Actors whose migration would fail.
+    pub failed: Vec<DryRunFailureInfo>,
+}
+
+/// An actor a migration would fail on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunFailureInfo {
+    /// The actor's key.
+    pub key: String,
+    /// The schema of its state.
+    pub from: u32,
+    /// The error.
+    pub error: String,
 }
 
 /// A deployed version.

@@ -116,6 +116,9 @@ pub struct ActorsConfig {
     pub alarm_retry_base_ms: u64,
     /// Retries of a failing alarm before it is deleted.
     pub alarm_max_retries: u32,
+    /// Failed migrations after which a deploy rolls back by itself (a
+    /// deploy may give its own `max_failures`).
+    pub deploy_max_failures: u64,
 }
 
 impl Default for ServerConfig {
@@ -151,6 +154,7 @@ impl Default for ActorsConfig {
             max_alarms_per_actor: rt.max_alarms_per_actor,
             alarm_retry_base_ms: rt.alarm_retry_base.as_millis() as u64,
             alarm_max_retries: rt.alarm_max_retries,
+            deploy_max_failures: rt.deploy_max_failures,
         }
     }
 }
@@ -174,6 +178,7 @@ impl ServerConfig {
         positive("memory_limit_mib", a.memory_limit_mib)?;
         positive("call_timeout_ms", a.call_timeout_ms)?;
         positive("alarm_retry_base_ms", a.alarm_retry_base_ms)?;
+        positive("deploy_max_failures", a.deploy_max_failures)?;
         if a.memory_limit_mib > 4096 {
             return Err(ConfigError("actors.memory_limit_mib must be at most 4096 (wasm32 address space)".into()));
         }
@@ -197,6 +202,7 @@ impl ServerConfig {
             max_alarms_per_actor: a.max_alarms_per_actor,
             alarm_retry_base: Duration::from_millis(a.alarm_retry_base_ms),
             alarm_max_retries: a.alarm_max_retries,
+            deploy_max_failures: a.deploy_max_failures,
             ..RuntimeConfig::default()
         })
     }

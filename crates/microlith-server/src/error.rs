@@ -69,6 +69,9 @@ impl From<DeployError> for ApiError {
             DeployError::InvalidComponent(_) => ErrorCode::InvalidComponent,
             DeployError::TooLarge { .. } => ErrorCode::PayloadTooLarge,
             DeployError::UnknownVersion { .. } => ErrorCode::NotFound,
+            DeployError::UnknownClass(_) => ErrorCode::UnknownClass,
+            DeployError::SelfCheckFailed(_) => ErrorCode::SelfCheckFailed,
+            DeployError::NoRollout(_) => ErrorCode::NoRollout,
             _ => ErrorCode::Internal,
         };
         Self::new(code, e.to_string())

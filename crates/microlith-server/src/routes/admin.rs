@@ -1,22 +1,18 @@
-//! The admin API: deploy, list classes and actors, inspect state.
+//! The admin API: list classes and actors, inspect state (deploys are in
+//! `deploys`).
 //! Guarded by the admin bearer token when one is configured.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use microlith_core::{ActorId, ClassName};
-use microlith_protocol::v1::{
-    ActorList, ClassInfo, ClassList, DeployResponse, ErrorCode, StateDump, StateEntry, VersionInfo,
-};
+use microlith_protocol::v1::{ActorList, ClassInfo, ClassList, ErrorCode, StateDump, StateEntry, VersionInfo};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::actors::body_error;
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = state.admin_token.as_deref() else { return Ok(()) };
     let given =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
@@ -29,28 +25,6 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(ErrorCode::Unauthorized, "the admin API needs `Authorization: Bearer <admin token>`"))
     }
-}
-
-/// `PUT /v1/classes/{class}`: deploys the body as the class's new version.
-pub async fn deploy(
-    State(state): State<AppState>,
-    Path(class): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<DeployResponse>, ApiError> {
-    authorize(&state, &headers)?;
-    let body = body.map_err(body_error)?;
-    if body.is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidComponent, "the body is empty; send the component's bytes"));
-    }
-    let out = state.runtime.deploy(&class, body.to_vec()).await?;
-    Ok(Json(DeployResponse {
-        class: out.class.to_string(),
-        version: out.version.to_string(),
-        created: out.created,
-        from_cache: out.from_cache,
-        compile_ms: out.compile_time.as_millis() as u64,
-    }))
 }
 
 /// `GET /v1/classes`.

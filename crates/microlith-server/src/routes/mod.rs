@@ -4,6 +4,7 @@
 mod actors;
 mod admin;
 mod demo;
+mod deploys;
 mod ops;
 
 use axum::Router;
@@ -20,7 +21,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/actors/{class}/{key}/{method}", post(actors::call).layer(DefaultBodyLimit::max(payload_limit)))
         .route("/v1/actors/{class}/{key}/state", get(admin::state))
         .route("/v1/classes", get(admin::list_classes))
-        .route("/v1/classes/{class}", put(admin::deploy).layer(DefaultBodyLimit::max(component_limit)))
+        .route("/v1/classes/{class}", put(deploys::deploy).layer(DefaultBodyLimit::max(component_limit)))
+        .route("/v1/classes/{class}/deploy", get(deploys::status))
+        .route("/v1/classes/{class}/promote", post(deploys::promote))
+        .route("/v1/classes/{class}/rollback", post(deploys::rollback))
+        .route("/v1/classes/{class}/dry-run", post(deploys::dry_run).layer(DefaultBodyLimit::max(component_limit)))
         .route("/v1/classes/{class}/actors", get(admin::list_actors))
         .route("/v1/ws", get(crate::ws::upgrade))
         .route("/v1/dev/token", post(demo::token))
