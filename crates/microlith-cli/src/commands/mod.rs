@@ -6,6 +6,7 @@ pub mod classes;
 pub mod deploy;
 pub mod dev;
 pub mod new;
+pub mod rollout;
 pub mod serve;
 pub mod watch;
 

@@ -12,4 +12,5 @@ mod isolation;
 mod lifecycle;
 mod sends;
 mod shop;
+mod upgrade;
 mod ws;
