@@ -3,7 +3,7 @@
 //!
 //! Run with: `cargo run --release -p microlith-bench -- all`
 //! (or one of `hot`, `spread`, `edge`, `cold`, `raw`, `chain`, `calls`,
-//! `alarms`, `fanout`, `idle`, `views`; `--help` for knobs).
+//! `alarms`, `swap`, `fanout`, `idle`, `views`; `--help` for knobs).
 //!
 //! * `edge`   — a bare axum handler with an in-memory counter: the HTTP ceiling.
 //! * `hot`    — one hot actor, durable `incr` over HTTP, N connections.
@@ -20,6 +20,8 @@
 //! * `idle`   — the server's memory per idle WebSocket connection (10,000,
 //!   server as a separate `microlith dev` process).
 //! * `views`  — `fanout` and `idle` (not part of `all`).
+//! * `swap`   — a deploy (with a state migration) and a rollback under
+//!   load on 100 actors: extra latency (p99) and failed requests.
 //! * `languages` — the per-language cost table of the `counter` example
 //!   (size, compile cold and cached, first call, turn time, memory).
 //!
@@ -32,6 +34,7 @@ mod chain;
 mod languages;
 mod load;
 mod scenarios;
+mod swap;
 mod views;
 
 use clap::Parser;
@@ -40,7 +43,7 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "microlith-bench")]
 pub struct Opts {
-    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms, languages,
+    /// Which benchmark: all, edge, hot, spread, cold, raw, chain, calls, alarms, swap, languages,
     /// fanout, idle, views (fanout + idle; not in all).
     #[arg(default_value = "all")]
     pub which: String,
@@ -81,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         scenarios::run(opts.clone()).await?;
         chain::run(&opts).await?;
         views::run(&opts).await?;
+        swap::run(&opts).await?;
         if opts.which == "all" || opts.which == "languages" {
             languages::run(&opts).await?;
         }
