@@ -1,13 +1,16 @@
 //! `microlith dev`: a development server with the example actors deployed,
 //! the demo web app at `/`, anonymous clients allowed and dev tokens
 //! (`POST /v1/dev/token`) signed with a secret kept in the data directory,
-//! so tokens survive restarts.
+//! so tokens survive restarts. With `--watch <project>` it also rebuilds
+//! and redeploys guest projects as their sources change ([`dev_watch`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use microlith_server::{AuthConfig, ServerConfig, WebConfig};
 
+use super::dev_watch::{self, Deploy, Deployed};
 use super::serve::{announce, finish, init_logging, start, wait_for_signal};
 use crate::examples::EXAMPLES;
 use crate::settings::{self, Overrides};
@@ -20,6 +23,10 @@ pub struct Args {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub overrides: Overrides,
+    /// Guest project directories (with a microlith.toml) to build, deploy
+    /// as class <name>, and rebuild and redeploy whenever a source changes.
+    #[arg(long, value_name = "PROJECT_DIR", num_args = 1..)]
+    pub watch: Vec<PathBuf>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -30,6 +37,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ..ServerConfig::default()
     };
     let mut config = settings::load(base, args.config.as_deref(), &args.overrides)?;
+    let projects = dev_watch::load(&args.watch)?;
     if config.auth.jwt_secret.is_none() {
         config.auth.jwt_secret = Some(dev_secret(&config.data_dir)?);
     }
@@ -55,8 +63,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!("  curl -X POST {url}/v1/actors/todo/mine/add -d '{{\"title\":\"try microlith\"}}'");
     println!("  curl -X POST {url}/v1/actors/todo/mine/list");
     println!("  open {url}/ for the live todo board; microlith watch todo/board");
+    for p in &projects {
+        println!(
+            "  watching {} ({}): rebuilt and redeployed as class {} on every change",
+            p.dir.display(),
+            p.language,
+            p.name
+        );
+    }
     println!("Ctrl-C to stop.\n");
+    let runtime = server.runtime().clone();
+    let deploy: Deploy = Arc::new(move |class, bytes| {
+        let runtime = runtime.clone();
+        Box::pin(async move {
+            let out = runtime.deploy(&class, bytes).await?;
+            Ok(Deployed { version: out.version.short(), schema: out.schema })
+        })
+    });
+    let watchers = dev_watch::spawn(projects, deploy);
     wait_for_signal().await;
+    watchers.stop().await;
     finish(server).await
 }
 

@@ -5,6 +5,7 @@ pub mod call;
 pub mod classes;
 pub mod deploy;
 pub mod dev;
+pub mod dev_watch;
 pub mod new;
 pub mod rollout;
 pub mod serve;

@@ -6,4 +6,5 @@ mod watch;
 
 mod commands;
 mod crash;
+mod dev_watch;
 mod languages;
