@@ -223,7 +223,7 @@ pub struct DeployStatusResponse {
     pub rollout: RolloutInfo,
     /// Versions loaded now.
     pub loaded: Vec<String>,
-    /// Actors kept on an older version because their migration failed.
+    /// Actors kept on the version they ran because their migration failed.
     pub pinned: usize,
     /// Migrations committed since the latest deploy (this server process).
     pub migrated: u64,

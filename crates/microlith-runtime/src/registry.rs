@@ -72,7 +72,7 @@ impl ClassEntry {
         out
     }
 
-    /// Actors pinned to an older version.
+    /// Actors pinned to the version they ran (their migration failed).
     pub fn pinned(&self) -> usize {
         self.pinned.len()
     }

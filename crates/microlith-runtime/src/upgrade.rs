@@ -131,7 +131,7 @@ pub struct DeployStatus {
     pub rollout: Rollout,
     /// Versions loaded now (stable, canary, old ones still in use).
     pub loaded: Vec<VersionId>,
-    /// Actors kept on an older version because their migration failed.
+    /// Actors kept on the version they ran because their migration failed.
     pub pinned: usize,
     /// Migrations committed since the latest deploy (this process).
     pub migrated: u64,
@@ -271,7 +271,7 @@ async fn isolated(
     };
     let guest = indices.load(&mut store, &instance).map_err(|e| CallError::Internal(format!("{e:#}")))?;
     let outcome = match what {
-        Isolated::Schema => guest.call_schema_version(&mut store).await.map(|s| Ok(s)),
+        Isolated::Schema => guest.call_schema_version(&mut store).await.map(Ok),
         Isolated::SelfCheck => guest.call_self_check(&mut store).await.map(|r| r.map(|()| 0).map_err(CallError::Guest)),
         Isolated::Migrate(from) => guest
             .call_migrate(&mut store, from)

@@ -42,6 +42,11 @@ pub const OUT_QUEUE: usize = 64;
 pub const MAX_CALLS_IN_FLIGHT: usize = 256;
 /// Largest frame accepted from a client.
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
+/// Bytes tungstenite reads from the socket at a time.
+const READ_BUFFER_BYTES: usize = 4 << 10;
+/// Bytes tungstenite buffers before writing to the socket (a flush writes
+/// everything anyway).
+const WRITE_BUFFER_BYTES: usize = 8 << 10;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Interval of the server's pings; three without any sign of life close
@@ -64,8 +69,13 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let token = query.token.or_else(|| auth::bearer(&headers).map(str::to_string));
+    // Small buffers: tungstenite's defaults (128 KiB each) made an idle
+    // connection cost ~134 KiB; frames larger than the read buffer are still
+    // read whole (up to MAX_FRAME_BYTES), in more reads.
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| session(state, socket, token))
 }

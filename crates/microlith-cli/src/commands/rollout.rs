@@ -59,7 +59,7 @@ fn print_status(s: &DeployStatusResponse) {
     print_rollout(&s.rollout);
     let loaded: Vec<&str> = s.loaded.iter().map(|v| short(v)).collect();
     println!("  loaded    {}", loaded.join(", "));
-    println!("  migrated  {} actor(s), {} failed, {} pinned to an older version", s.migrated, s.failed, s.pinned);
+    println!("  migrated  {} actor(s), {} failed ({} kept on the version they ran)", s.migrated, s.failed, s.pinned);
     if let Some(e) = &s.last_error {
         println!("  last migration error: {e}");
     }

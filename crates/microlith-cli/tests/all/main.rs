@@ -8,3 +8,4 @@ mod commands;
 mod crash;
 mod dev_watch;
 mod languages;
+mod rollout;

@@ -65,6 +65,9 @@ impl TestServer {
     }
 }
 
+/// What a writer saw: acknowledged (actor, write) pairs, and failures.
+type LoadOutcome = (Vec<(usize, u64)>, Vec<String>);
+
 /// Concurrent writers on `actors` actors of class `p`, each write a unique
 /// key, until `stop`; returns (acknowledged keys per actor, failures).
 fn load(
@@ -72,7 +75,7 @@ fn load(
     actors: usize,
     tasks: usize,
     stop: Arc<AtomicBool>,
-) -> Vec<tokio::task::JoinHandle<(Vec<(usize, u64)>, Vec<String>)>> {
+) -> Vec<tokio::task::JoinHandle<LoadOutcome>> {
     let sent = Arc::new(AtomicU64::new(0));
     (0..tasks)
         .map(|t| {
