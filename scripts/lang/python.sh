@@ -34,7 +34,7 @@ need() {
 
 generate() { # into $1
     rm -rf "$1"
-    "$BIN" -d wit -w actor bindings "$1" >/dev/null
+    "$BIN" -d wit -w actor-full bindings "$1" >/dev/null
     find "$1" -name __pycache__ -prune -exec rm -rf {} +
 }
 

@@ -3,8 +3,18 @@
 An actor class is a plain class decorated with `@actor`, in the project's
 `app.py`. Each of its public methods handles the method of the same name,
 with `_` written as `-` (`clear_done` handles `clear-done`); `@method("name")`
-gives any other name. Names starting with `_` are not methods (helpers);
-`on_alarm(self, name)` runs when an alarm fires.
+gives any other name. Names starting with `_` are not methods (helpers),
+nor are the hooks the host calls:
+
+* `on_alarm(self, name)` runs when an alarm fires;
+* `view(self, viewer)` returns the live view for the principal `viewer`
+  (None when anonymous) as a JSON-able value, or None for no view (the
+  default); raising `Failed` refuses the viewer;
+* `SCHEMA` (a class attribute, default 0) numbers the state layout, and
+  `migrate(self, from_schema)` rewrites state written under another
+  schema (default: accept older schemas as they are, refuse newer ones);
+* `self_check(self)` vets a new version at deploy time: raising refuses
+  the deploy with the message (default: passes).
 
 A method takes `self` and at most one more parameter, the payload. Its
 annotation says how the payload is decoded:

@@ -1,9 +1,11 @@
 //! Python guests: the `microlith` SDK (`sdk/python`), built into a
 //! component by componentize-py (PyPI `componentize-py`, pinned by
 //! `scripts/lang/python.sh`). The project's `app.py` holds the actor class;
-//! the SDK's `microlith_world` module imports it and exports the `actor`
-//! world. The component imports the `wasi:*` interfaces that CPython needs,
-//! which the host satisfies with a capability-free WASI.
+//! the SDK's `microlith_world` module imports it and exports the
+//! `actor-full` world (`handle`, `on-alarm`, `view`, `upgrade`, with the
+//! SDK's defaults for hooks the class leaves out). The component imports
+//! the `wasi:*` interfaces that CPython needs, which the host satisfies
+//! with a capability-free WASI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,11 +28,14 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("microlith/state.py", include_str!("../../../../sdk/python/microlith/state.py")),
 ];
 
-const APP_PY: &str = r#""""A counter actor: `incr` (optionally `{"by": n}`), `get`, `reset`.
+const APP_PY: &str = r#""""A counter actor: `incr` (optionally `{"by": n}`), `get`, `reset`; its
+live view is `{"value": n}`.
 
 Public methods of the `@actor` class handle the methods of the same name
 (`_` becomes `-`; `@method("name")` sets any name). The payload parameter's
-annotation says how the JSON payload is decoded; see microlith/sdk/README.md.
+annotation says how the JSON payload is decoded. `view`, `on_alarm`,
+`migrate` and `self_check` are hooks the host calls, not methods, and
+`SCHEMA` numbers the state layout; see microlith/sdk/README.md.
 """
 
 from dataclasses import dataclass
@@ -59,6 +64,10 @@ class Counter:
     def reset(self):
         state.delete("value")
         return {"value": 0}
+
+    def view(self, viewer: Optional[str]):
+        # What subscribers see (`microlith watch <class>/<key>`), as JSON.
+        return {"value": state.get_json("value", 0)}
 "#;
 
 const README: &str = include_str!("../../../../sdk/python/README.md");
@@ -90,7 +99,7 @@ pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
             .current_dir(&project.dir)
             .arg("-d")
             .arg(&project.wit)
-            .args(["-w", "actor", "componentize", "microlith_world"])
+            .args(["-w", "actor-full", "componentize", "microlith_world"])
             // The SDK first: a vendored `microlith/` folder in the project is
             // not a package and must not shadow it.
             .arg("-p")
