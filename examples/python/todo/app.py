@@ -11,9 +11,14 @@ next id (starting at 1) lives under `next-id`.
 | `rename`     | `{"id": n, "title": s}` | the updated item     |
 | `remove`     | `{"id": n}`             | `{"removed": bool}`  |
 | `clear-done` | ignored                 | `{"removed": count}` |
+
+View (every viewer): `{"items": [item, ...]}` in id order.
+
+State schema 0 (the default `SCHEMA`): `todo-v2` migrates from it.
 """
 
 from dataclasses import dataclass
+from typing import Optional
 
 from microlith import U64, BadRequest, Failed, actor, state
 
@@ -55,6 +60,11 @@ def load(id: int) -> dict:
     return item
 
 
+def all_items() -> list:
+    """Every item, in id order (keys are zero-padded ids)."""
+    return [item for _, item in state.scan_all_json(ITEM_PREFIX)]
+
+
 def save(item: dict) -> dict:
     state.set_json(key(item["id"]), item)
     return item
@@ -71,7 +81,7 @@ class Todo:
         return save({"id": id, "title": title, "done": False})
 
     def list(self):
-        return [item for _, item in state.scan_all_json(ITEM_PREFIX)]
+        return all_items()
 
     def toggle(self, args: Id):
         item = load(args.id)
@@ -94,3 +104,6 @@ class Todo:
         for k in done:
             state.delete(k)
         return {"removed": len(done)}
+
+    def view(self, viewer: Optional[str]):
+        return {"items": all_items()}
