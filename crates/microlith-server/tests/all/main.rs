@@ -12,5 +12,6 @@ mod isolation;
 mod lifecycle;
 mod sends;
 mod shop;
+mod upgrade_python;
 mod upgrade;
 mod ws;
