@@ -12,6 +12,6 @@ mod isolation;
 mod lifecycle;
 mod sends;
 mod shop;
-mod upgrade_python;
 mod upgrade;
+mod upgrade_python;
 mod ws;
