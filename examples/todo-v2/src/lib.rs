@@ -179,7 +179,8 @@ impl Actor for Todo {
                 Ok(())
             }
             2 => Ok(()),
-            newer => Err(Error::failed(format!("state schema {newer} is newer than this code's 2"))),
+            newer if newer > 2 => Err(Error::failed(format!("state schema {newer} is newer than this code's 2"))),
+            other => Err(Error::failed(format!("state schema {other} is not one this code knows (0 or 2)"))),
         }
     }
 
