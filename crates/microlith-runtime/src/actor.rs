@@ -494,6 +494,12 @@ impl Activation {
     /// migrating its state first when the schemas differ. A failed
     /// migration keeps the actor on the version it ran (see `upgrade`).
     async fn ensure_instance(&mut self) -> Result<(), CallError> {
+        // A pin to a version only this instance still runs: nothing to load.
+        if let (Some(Target::Unloaded(id)), Some(i)) = (self.rt.registry.target(&self.actor), &self.instance)
+            && i.store.data().version == id
+        {
+            return Ok(());
+        }
         let target = self.target().await?;
         if self.instance.as_ref().is_some_and(|i| i.store.data().version == target.id) {
             return Ok(());
@@ -508,7 +514,7 @@ impl Activation {
                 Err(e) => {
                     self.instance = None;
                     // Nothing else to run on: the turn fails with the migration's error.
-                    let Ok(fallback) = self.fallback(running, target.id).await else { return Err(e) };
+                    let Ok(fallback) = self.fallback(running, target.id, from).await else { return Err(e) };
                     crate::upgrade::migration_failed(&self.rt, &self.actor, target.id, fallback.id, &e);
                     self.instance = Some(self.instantiate(&fallback).await?);
                 }
@@ -604,30 +610,45 @@ impl Activation {
     }
 
     /// The version to keep the actor on when its migration to `target`
-    /// failed: the one it ran, else the one that wrote its state, else the
-    /// class's other current version.
+    /// failed: one that reads state of `schema` as it is — the one it ran,
+    /// else the class's other current version (stable beside a canary, the
+    /// previous one after a full deploy), else the one that wrote its state.
     async fn fallback(
         &mut self,
         running: Option<Arc<LoadedVersion>>,
         target: microlith_core::VersionId,
+        schema: u32,
     ) -> Result<Arc<LoadedVersion>, CallError> {
-        if let Some(v) = running.filter(|v| v.id != target) {
-            return Ok(v);
-        }
         let recorded = self.schema.flatten().map(|(_, v)| v);
-        let (stable, previous) = self
+        let (stable, previous, canary) = self
             .rt
             .registry
-            .with(&self.actor.class, |e| (e.rollout.stable, e.rollout.previous))
+            .with(&self.actor.class, |e| {
+                (e.rollout.stable, e.rollout.previous, e.rollout.canary.as_ref().map(|c| c.version))
+            })
             .ok_or_else(|| CallError::UnknownClass(self.actor.class.to_string()))?;
-        let id = [recorded, previous, Some(stable)]
-            .into_iter()
-            .flatten()
-            .find(|v| *v != target)
-            .ok_or_else(|| CallError::Internal("no other version to stay on".into()))?;
-        crate::upgrade::load_stored(&self.rt, &self.actor.class, id)
-            .await
-            .map_err(|e| CallError::Internal(format!("loading version {}: {e}", id.short())))
+        let other = if canary == Some(target) { Some(stable) } else { previous };
+        let mut tried = vec![target];
+        for id in [running.as_ref().map(|v| v.id), other, recorded, Some(stable)].into_iter().flatten() {
+            if tried.contains(&id) {
+                continue;
+            }
+            tried.push(id);
+            let version = match running.as_ref().filter(|v| v.id == id) {
+                Some(v) => v.clone(),
+                None => match crate::upgrade::load_stored(&self.rt, &self.actor.class, id).await {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::warn!(actor = %self.actor, version = %id.short(), error = %e, "cannot load a fallback version");
+                        continue;
+                    }
+                },
+            };
+            if version.schema == schema {
+                return Ok(version);
+            }
+        }
+        Err(CallError::Internal(format!("no deployed version reads this actor's state (schema {schema})")))
     }
 
     /// The recorded reply of a committed call with idempotency key `key`.
@@ -663,6 +684,10 @@ impl Activation {
             self.last_views.clear();
             return;
         }
+        // Switch versions (and migrate) before taking the gate, so a view
+        // of migrated state waits for the migration's commit. A failure
+        // shows in the rendered view.
+        let _ = self.ensure_instance().await;
         let gate = self.read_gate();
         let mut rendered = Vec::with_capacity(viewers.len());
         for viewer in viewers {

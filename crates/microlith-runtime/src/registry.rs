@@ -113,14 +113,17 @@ impl Registry {
         self.classes.read().ok()?.get(class)?.loaded(id)
     }
 
-    /// Remembers a version loaded on demand (weakly).
-    pub fn remember(&self, class: &ClassName, version: &Arc<LoadedVersion>) {
-        if let Ok(mut map) = self.classes.write()
-            && let Some(entry) = map.get_mut(class)
-        {
-            entry.others.retain(|_, w| w.strong_count() > 0);
-            entry.others.insert(version.id, Arc::downgrade(version));
+    /// Remembers a version loaded on demand (weakly); if another copy of
+    /// it got loaded meanwhile, returns that one so all share one copy.
+    pub fn remember(&self, class: &ClassName, version: Arc<LoadedVersion>) -> Arc<LoadedVersion> {
+        let Ok(mut map) = self.classes.write() else { return version };
+        let Some(entry) = map.get_mut(class) else { return version };
+        if let Some(live) = entry.loaded(&version.id) {
+            return live;
         }
+        entry.others.retain(|_, w| w.strong_count() > 0);
+        entry.others.insert(version.id, Arc::downgrade(&version));
+        version
     }
 
     /// Installs a class's rollout: `stable` and the canary's version (which
@@ -179,12 +182,28 @@ impl Registry {
         }
     }
 
-    /// Counts a failed migration and pins `actor` to `fallback`. Returns the
-    /// rollout as it stands and the number of failures of the current
-    /// deploy, so the caller can decide on an automatic rollback.
-    pub fn migration_failed(&self, actor: &ActorId, fallback: VersionId, error: &str) -> Option<(Rollout, u64)> {
+    /// Counts a failed migration to `target` and pins `actor` to
+    /// `fallback` — unless the registry no longer names `target` for the
+    /// actor (a newer deploy or a rollback came in meanwhile: its migration
+    /// will be tried instead). Returns the rollout as it stands and the
+    /// number of failures of the current deploy, so the caller can decide on
+    /// an automatic rollback.
+    pub fn migration_failed(
+        &self,
+        actor: &ActorId,
+        target: VersionId,
+        fallback: VersionId,
+        error: &str,
+    ) -> Option<(Rollout, u64)> {
         let mut map = self.classes.write().ok()?;
         let entry = map.get_mut(&actor.class)?;
+        let key = actor.key.as_str();
+        let canary_target =
+            entry.canary.as_ref().filter(|_| entry.rollout.canary.as_ref().is_some_and(|c| c.scope.covers(key)));
+        let current = canary_target.map_or(entry.stable.id, |c| c.id);
+        if current != target {
+            return None;
+        }
         entry.pinned.insert(actor.key.as_str().to_string(), fallback);
         entry.failed += 1;
         entry.last_error = Some(format!("{}: {error}", actor.key.as_str()));

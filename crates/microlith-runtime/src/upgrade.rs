@@ -227,8 +227,7 @@ pub(crate) async fn load_stored(
         .ok_or_else(|| DeployError::UnknownVersion { class: class.clone(), version: id.to_string() })?;
     let (loaded, from_cache, took) = load_version(inner, id, bytes).await?;
     tracing::info!(%class, version = %id.short(), from_cache, ms = took.as_millis() as u64, "old version loaded");
-    inner.registry.remember(class, &loaded);
-    Ok(loaded)
+    Ok(inner.registry.remember(class, loaded))
 }
 
 /// The actor the deploy-time checks run as; it never has state.
@@ -252,7 +251,15 @@ async fn isolated(
     actor: ActorId,
     what: Isolated,
 ) -> Result<(u32, Turn), CallError> {
-    let Some(indices) = loaded.upgrade.as_ref() else { return Ok((0, Turn::default())) };
+    let Some(indices) = loaded.upgrade.as_ref() else {
+        return match what {
+            // As an actor would find (`actor::Activation::guest_turn`).
+            Isolated::Migrate(from) => {
+                Err(CallError::Guest(format!("this version has no upgrade export, and the state has schema {from}")))
+            }
+            Isolated::Schema | Isolated::SelfCheck => Ok((0, Turn::default())),
+        };
+    };
     let mut store = actor::new_store(inner, actor, loaded.clone());
     let during = match what {
         Isolated::Schema => "schema-version",
@@ -335,10 +342,13 @@ pub(crate) async fn load_classes(inner: &Arc<Inner>) -> Result<(), DeployError> 
             max_failures: inner.config.deploy_max_failures,
             last: None,
         });
-        // The store's current version wins (it is written first).
+        // The store's current version wins (it is written first): the
+        // record is from before a deploy, promotion or rollback that did not
+        // finish recording, whose canary (if any) is gone.
         if rollout.stable != class.current {
             rollout.previous = Some(rollout.stable);
             rollout.stable = class.current;
+            rollout.canary = None;
         }
         let bytes = inner.store.get_component(&class.current).await?.ok_or_else(|| {
             DeployError::Internal(format!(
@@ -545,7 +555,7 @@ pub(crate) fn migration_failed(
 ) {
     let msg = error.to_string();
     tracing::warn!(%actor, to = %target.short(), stays_on = %fallback.short(), error = %msg, "migration failed");
-    let Some((rollout, failed)) = inner.registry.migration_failed(actor, fallback, &msg) else { return };
+    let Some((rollout, failed)) = inner.registry.migration_failed(actor, target, fallback, &msg) else { return };
     if rollout.rolling_out() == Some(target) && failed >= rollout.max_failures.max(1) {
         let (rt, class) = (inner.clone(), actor.class.clone());
         let reason =
