@@ -494,12 +494,6 @@ impl Activation {
     /// migrating its state first when the schemas differ. A failed
     /// migration keeps the actor on the version it ran (see `upgrade`).
     async fn ensure_instance(&mut self) -> Result<(), CallError> {
-        // A pin to a version only this instance still runs: nothing to load.
-        if let (Some(Target::Unloaded(id)), Some(i)) = (self.rt.registry.target(&self.actor), &self.instance)
-            && i.store.data().version == id
-        {
-            return Ok(());
-        }
         let target = self.target().await?;
         if self.instance.as_ref().is_some_and(|i| i.store.data().version == target.id) {
             return Ok(());

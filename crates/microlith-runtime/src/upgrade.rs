@@ -19,13 +19,14 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use microlith_core::{ActorId, ClassName, VersionId};
 use microlith_storage::{Commit, MetaWrite, SYSTEM_INCARNATION, VersionRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{self, Body, Origin};
+use crate::alarm::now_ms;
 use crate::error::{CallError, DeployError};
 use crate::host::{Turn, TurnMode};
 use crate::registry::LoadedVersion;
@@ -171,10 +172,6 @@ pub struct DryRunFailure {
     pub error: String,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
 /// Compiles (or loads from cache) and links a component; detects its
 /// optional exports and reads its schema.
 pub(crate) async fn load_version(
@@ -195,19 +192,17 @@ pub(crate) async fn load_version(
     let pre = microlith_wit::ActorPre::new(pre).map_err(|e| {
         DeployError::InvalidComponent(format!("it does not implement the microlith:actor/actor world: {e:#}"))
     })?;
-    let mut loaded = LoadedVersion { id, pre, view, upgrade, schema: 0 };
+    let mut loaded = Arc::new(LoadedVersion { id, pre, view, upgrade, schema: 0 });
     if loaded.upgrade.is_some() {
-        let (schema, _) = isolated(inner, &Arc::new(loaded_clone(&loaded)), check_actor()?, Isolated::Schema)
+        let (schema, _) = isolated(inner, &loaded, check_actor()?, Isolated::Schema)
             .await
             .map_err(|e| DeployError::InvalidComponent(format!("upgrade.schema-version failed: {e}")))?;
-        loaded.schema = schema;
+        // The instance that answered is gone: this is the only reference.
+        Arc::get_mut(&mut loaded)
+            .ok_or_else(|| DeployError::Internal("a version was shared while loading".into()))?
+            .schema = schema;
     }
-    Ok((Arc::new(loaded), compiled.from_cache, compiled.took))
-}
-
-/// A copy sharing the compiled parts (they are reference-counted).
-fn loaded_clone(v: &LoadedVersion) -> LoadedVersion {
-    LoadedVersion { id: v.id, pre: v.pre.clone(), view: v.view.clone(), upgrade: v.upgrade.clone(), schema: v.schema }
+    Ok((loaded, compiled.from_cache, compiled.took))
 }
 
 /// Loads a stored version of `class` that is not loaded (a pin to an old

@@ -83,10 +83,7 @@ pub async fn deploy(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DeployResponse>, ApiError> {
     authorize(&state, &headers)?;
-    let body = body.map_err(body_error)?;
-    if body.is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidComponent, "the body is empty; send the component's bytes"));
-    }
+    let body = component(body)?;
     let options = DeployOptions { canary: scope(&query)?, max_failures: query.max_failures };
     let out = state.runtime.deploy_with(&class, body.to_vec(), options).await?;
     Ok(Json(DeployResponse {
@@ -166,10 +163,7 @@ pub async fn dry_run(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DryRunResponse>, ApiError> {
     authorize(&state, &headers)?;
-    let body = body.map_err(body_error)?;
-    if body.is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidComponent, "the body is empty; send the component's bytes"));
-    }
+    let body = component(body)?;
     let sample = query.sample.unwrap_or(100);
     if sample == 0 || sample > MAX_SAMPLE {
         return Err(ApiError::new(ErrorCode::BadRequest, format!("sample must be 1 to {MAX_SAMPLE}, not {sample}")));
@@ -184,6 +178,15 @@ pub async fn dry_run(
         writes: r.writes,
         failed: r.failed.into_iter().map(|f| DryRunFailureInfo { key: f.key, from: f.from, error: f.error }).collect(),
     }))
+}
+
+/// The component a deploy or dry run uploads: the non-empty body.
+fn component(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    let body = body.map_err(body_error)?;
+    if body.is_empty() {
+        return Err(ApiError::new(ErrorCode::InvalidComponent, "the body is empty; send the component's bytes"));
+    }
+    Ok(body)
 }
 
 fn current_status(state: &AppState, class: &ClassName) -> Result<DeployStatusResponse, ApiError> {
