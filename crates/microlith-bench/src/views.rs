@@ -88,7 +88,13 @@ async fn expect(ws: &mut Ws, want: &str) -> anyhow::Result<Frame> {
 /// Opens a connection, says hello and (if `actor`) subscribes; returns the
 /// stream and the snapshot's seq.
 async fn open(addr: SocketAddr, actor: Option<&str>) -> anyhow::Result<(Ws, u64)> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws")).await?;
+    // Small buffers, like the server's: tungstenite zero-fills its read
+    // buffer to capacity before each read (128 KiB by default).
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 << 10)
+        .write_buffer_size(4 << 10);
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/v1/ws"), Some(config), true).await?;
     if let MaybeTlsStream::Plain(s) = ws.get_ref() {
         s.set_nodelay(true)?;
     }
@@ -156,14 +162,21 @@ fn ms(d: Duration) -> f64 {
 }
 
 async fn fanout(opts: &Opts) -> anyhow::Result<()> {
-    let n = opts.subscribers.max(1);
     let dir = tempfile::tempdir()?;
     let mut cfg = crate::scenarios::config(dir.path(), StorageConfig::Fjall, 1);
     cfg.listen = "127.0.0.1:0".parse()?;
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let server = Server::start(&cfg, listener).await?;
     server.runtime().deploy("counter", COUNTER.to_vec()).await?;
-    let addr = server.local_addr();
+    let result = fanout_clients(server.local_addr(), opts).await;
+    server.shutdown().await;
+    result
+}
+
+/// The client side of `fanout`: connects, runs the rounds and the
+/// sustained phase, prints the figures.
+async fn fanout_clients(addr: SocketAddr, opts: &Opts) -> anyhow::Result<()> {
+    let n = opts.subscribers.max(1);
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/v1/actors/counter/fan/incr");
     // Make the actor and its first state before anyone watches.
@@ -315,7 +328,6 @@ async fn fanout(opts: &Opts) -> anyhow::Result<()> {
 
     let _ = stop_tx.send(true);
     while readers.join_next().await.is_some() {}
-    server.shutdown().await;
     Ok(())
 }
 

@@ -236,6 +236,15 @@ impl std::fmt::Debug for WsClient {
     }
 }
 
+/// Small socket buffers: tungstenite zero-fills its read buffer up to its
+/// capacity before every read, so the default 128 KiB costs a 128 KiB
+/// memset per frame received. Larger frames are still read whole.
+fn ws_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(8 << 10)
+        .write_buffer_size(8 << 10)
+}
+
 impl WsClient {
     /// Connects to `url` (`ws://host:port/v1/ws`; see [`ws_url`] to derive
     /// it from the HTTP URL), sends `hello` with `token` (a JWT; `None`:
@@ -244,10 +253,13 @@ impl WsClient {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
             return Err(ClientError::Url(url.to_string()));
         }
-        let (mut ws, _response) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio_tungstenite::connect_async(url))
-            .await
-            .map_err(|_| ClientError::Timeout("connecting"))?
-            .map_err(ws_error)?;
+        let (mut ws, _response) = tokio::time::timeout(
+            HANDSHAKE_TIMEOUT,
+            tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true),
+        )
+        .await
+        .map_err(|_| ClientError::Timeout("connecting"))?
+        .map_err(ws_error)?;
         let hello = ClientFrame::Hello { protocol: PROTOCOL_VERSION, token };
         let text = serde_json::to_string(&hello).map_err(|e| ClientError::Decode(e.to_string()))?;
         ws.send(Message::text(text)).await.map_err(ws_error)?;

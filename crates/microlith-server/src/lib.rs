@@ -188,6 +188,14 @@ impl Server {
         let shutdown_timeout = edge.shutdown_timeout;
         let app = routes::router(state);
         let graceful = stop.clone();
+        // TCP_NODELAY on every connection: replies and deltas are small
+        // writes that must leave now, not wait for the peer's delayed ACK
+        // of the previous one (Nagle's algorithm; up to 40 ms on Linux).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let serve = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { graceful.cancelled().await }).await
         });

@@ -1,13 +1,16 @@
 //! `GET /v1/ws`: the WebSocket protocol (`docs/protocol.md`).
 //!
-//! One task per connection reads frames; one writer task owns the socket's
-//! sink and drains a bounded queue ([`OUT_QUEUE`] frames) into it, sending
+//! One task per connection reads frames; one writer task drains a bounded
+//! queue ([`OUT_QUEUE`] frames) of replies into the socket, sending
 //! heartbeat pings meanwhile. Calls run as tasks of their own (at most
 //! [`MAX_CALLS_IN_FLIGHT`] per connection; beyond that the reader stops
 //! reading until one finishes), and each subscription has a forwarder task
-//! that moves its feed's updates into the queue. A forwarder that cannot
-//! keep up falls behind in its feed's bounded ring and then sends one
-//! combined patch from the last view it sent (see `views`).
+//! that writes its feed's updates into the socket itself: the socket's sink
+//! is shared behind a lock ([`Sink`]), so a delta costs one task wake-up,
+//! not a hand-off to the writer and a second wake-up (this is the fan-out's
+//! per-subscriber cost). A forwarder whose socket does not drain waits on
+//! it, falls behind in its feed's bounded ring and then sends one combined
+//! patch from the last view it sent (see `views`).
 //!
 //! Every frame from the client is untrusted: it is decoded by
 //! `ClientFrame::decode`, and every failure is answered with an error frame
@@ -91,15 +94,32 @@ enum Out {
 #[derive(Clone)]
 struct Outbox(mpsc::Sender<Out>);
 
+/// The socket's sink, shared by the writer and the forwarders. Each frame
+/// is written whole under the lock (tungstenite buffers a frame before it
+/// writes any of it), so frames never interleave; one subscription's frames
+/// keep their order because its forwarder writes them one after another.
+#[derive(Clone)]
+struct Sink(Arc<tokio::sync::Mutex<futures::stream::SplitSink<WebSocket, Message>>>);
+
+impl Sink {
+    async fn send_text(&self, text: String) -> Result<(), ()> {
+        self.0.lock().await.send(Message::Text(Utf8Bytes::from(text))).await.map_err(drop)
+    }
+
+    async fn send(&self, frame: &ServerFrame) -> Result<(), ()> {
+        self.send_text(frame.encode()).await
+    }
+
+    async fn error(&self, id: Option<u64>, sub: Option<u64>, e: &ApiError) -> Result<(), ()> {
+        self.send(&ServerFrame::Error { id, sub, code: e.code, message: e.message.clone() }).await
+    }
+}
+
 impl Outbox {
     /// Queues a frame, waiting while the queue is full. Fails when the
     /// connection is gone.
     async fn send(&self, frame: &ServerFrame) -> Result<(), ()> {
         self.0.send(Out::Text(frame.encode())).await.map_err(drop)
-    }
-
-    async fn send_text(&self, text: String) -> Result<(), ()> {
-        self.0.send(Out::Text(text)).await.map_err(drop)
     }
 
     async fn error(&self, id: Option<u64>, sub: Option<u64>, e: &ApiError) -> Result<(), ()> {
@@ -113,10 +133,11 @@ impl Outbox {
 
 async fn session(state: AppState, socket: WebSocket, query_token: Option<String>) {
     let (sink, mut stream) = socket.split();
+    let sink = Sink(Arc::new(tokio::sync::Mutex::new(sink)));
     let (tx, rx) = mpsc::channel(OUT_QUEUE);
     let out = Outbox(tx);
     let last_heard = Arc::new(std::sync::Mutex::new(Instant::now()));
-    let writer = tokio::spawn(writer(sink, rx, last_heard.clone()));
+    let writer = tokio::spawn(writer(sink.clone(), rx, last_heard.clone()));
 
     let principal = match hello(&state, &mut stream, &out, query_token).await {
         Some(p) => p,
@@ -129,6 +150,7 @@ async fn session(state: AppState, socket: WebSocket, query_token: Option<String>
     let mut conn = Connection {
         state: state.clone(),
         out: out.clone(),
+        sink,
         principal,
         subs: HashMap::new(),
         calls: Arc::new(Semaphore::new(MAX_CALLS_IN_FLIGHT)),
@@ -239,34 +261,31 @@ async fn hello(
     }
 }
 
-/// Owns the sink: writes queued frames, pings, and closes.
-async fn writer(
-    mut sink: futures::stream::SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Out>,
-    last_heard: Arc<std::sync::Mutex<Instant>>,
-) {
+/// Writes queued frames, pings, and closes.
+async fn writer(sink: Sink, mut rx: mpsc::Receiver<Out>, last_heard: Arc<std::sync::Mutex<Instant>>) {
     let mut ping = tokio::time::interval(HEARTBEAT);
     ping.tick().await;
     loop {
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Out::Text(t)) => {
-                    if sink.send(Message::Text(Utf8Bytes::from(t))).await.is_err() {
+                    if sink.send_text(t).await.is_err() {
                         return;
                     }
                 }
                 Some(Out::Close(code, reason)) => {
                     let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = sink.0.lock().await.send(Message::Close(Some(frame))).await;
                     return;
                 }
                 None => {
-                    let _ = sink.close().await;
+                    let _ = sink.0.lock().await.close().await;
                     return;
                 }
             },
             _ = ping.tick() => {
                 let silent = last_heard.lock().map(|t| t.elapsed()).unwrap_or_default();
+                let mut sink = sink.0.lock().await;
                 if silent > HEARTBEAT * 3 {
                     let frame = CloseFrame { code: 1001, reason: Utf8Bytes::from_static("no heartbeat") };
                     let _ = sink.send(Message::Close(Some(frame))).await;
@@ -283,6 +302,7 @@ async fn writer(
 struct Connection {
     state: AppState,
     out: Outbox,
+    sink: Sink,
     principal: Option<String>,
     subs: HashMap<u64, JoinHandle<()>>,
     calls: Arc<Semaphore>,
@@ -354,7 +374,7 @@ impl Connection {
         };
         let feeds = self.state.feeds.clone();
         let principal = self.principal.clone();
-        let out = self.out.clone();
+        let out = self.sink.clone();
         // Subscribing may wait for the actor's first render: not on the
         // reader's path.
         let handle = tokio::spawn(async move {
@@ -406,7 +426,7 @@ struct Position {
 
 /// Moves a subscription's updates into the connection's queue until the
 /// connection or the subscription ends.
-async fn forward(sub: u64, mut s: Subscription, out: Outbox) {
+async fn forward(sub: u64, mut s: Subscription, out: Sink) {
     let epoch = s.feed.epoch.clone();
     let mut pos = match std::mem::replace(&mut s.start, Start::Resumed(Vec::new())) {
         Start::Snapshot(u) => match snapshot(sub, &epoch, &u, &out).await {
@@ -485,7 +505,7 @@ fn view_of(u: &Update) -> Option<Arc<serde_json::Value>> {
 
 /// Sends `u` as a snapshot; a failed view ends the subscription with an
 /// error (returns `None`).
-async fn snapshot(sub: u64, epoch: &str, u: &Update, out: &Outbox) -> Option<Position> {
+async fn snapshot(sub: u64, epoch: &str, u: &Update, out: &Sink) -> Option<Position> {
     match (&u.shown, u.view_json()) {
         (Shown::View(v), Some(text)) => {
             out.send_text(snapshot_text(sub, epoch, u.seq, &text)).await.ok()?;
@@ -500,7 +520,7 @@ async fn snapshot(sub: u64, epoch: &str, u: &Update, out: &Outbox) -> Option<Pos
     }
 }
 
-async fn send_delta(sub: u64, epoch: &str, u: &Update, out: &Outbox) -> bool {
+async fn send_delta(sub: u64, epoch: &str, u: &Update, out: &Sink) -> bool {
     let Some(patch) = &u.patch else { return false };
     out.send_text(delta_text(sub, epoch, u.base, u.seq, patch)).await.is_ok()
 }
