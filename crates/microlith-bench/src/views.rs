@@ -93,11 +93,9 @@ async fn open(addr: SocketAddr, actor: Option<&str>) -> anyhow::Result<(Ws, u64)
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(4 << 10)
         .write_buffer_size(4 << 10);
+    // `true`: TCP_NODELAY.
     let (mut ws, _) =
         tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/v1/ws"), Some(config), true).await?;
-    if let MaybeTlsStream::Plain(s) = ws.get_ref() {
-        s.set_nodelay(true)?;
-    }
     ws.send(Message::text(r#"{"op":"hello","protocol":1}"#)).await?;
     expect(&mut ws, "welcome").await?;
     let mut seq = 0;

@@ -111,8 +111,18 @@ impl Sink {
     }
 
     async fn error(&self, id: Option<u64>, sub: Option<u64>, e: &ApiError) -> Result<(), ()> {
-        self.send(&ServerFrame::Error { id, sub, code: e.code, message: e.message.clone() }).await
+        self.send(&error_frame(id, sub, e)).await
     }
+
+    /// Sends a close frame; nothing can be sent after it.
+    async fn close(&self, code: u16, reason: &'static str) {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+        let _ = self.0.lock().await.send(Message::Close(Some(frame))).await;
+    }
+}
+
+fn error_frame(id: Option<u64>, sub: Option<u64>, e: &ApiError) -> ServerFrame {
+    ServerFrame::Error { id, sub, code: e.code, message: e.message.clone() }
 }
 
 impl Outbox {
@@ -123,7 +133,7 @@ impl Outbox {
     }
 
     async fn error(&self, id: Option<u64>, sub: Option<u64>, e: &ApiError) -> Result<(), ()> {
-        self.send(&ServerFrame::Error { id, sub, code: e.code, message: e.message.clone() }).await
+        self.send(&error_frame(id, sub, e)).await
     }
 
     async fn close(&self, code: u16, reason: &'static str) {
@@ -274,8 +284,7 @@ async fn writer(sink: Sink, mut rx: mpsc::Receiver<Out>, last_heard: Arc<std::sy
                     }
                 }
                 Some(Out::Close(code, reason)) => {
-                    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-                    let _ = sink.0.lock().await.send(Message::Close(Some(frame))).await;
+                    sink.close(code, reason).await;
                     return;
                 }
                 None => {
@@ -285,13 +294,11 @@ async fn writer(sink: Sink, mut rx: mpsc::Receiver<Out>, last_heard: Arc<std::sy
             },
             _ = ping.tick() => {
                 let silent = last_heard.lock().map(|t| t.elapsed()).unwrap_or_default();
-                let mut sink = sink.0.lock().await;
                 if silent > HEARTBEAT * 3 {
-                    let frame = CloseFrame { code: 1001, reason: Utf8Bytes::from_static("no heartbeat") };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    sink.close(1001, "no heartbeat").await;
                     return;
                 }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                if sink.0.lock().await.send(Message::Ping(Default::default())).await.is_err() {
                     return;
                 }
             }
@@ -352,10 +359,7 @@ impl Connection {
         tokio::spawn(async move {
             let frame = match runtime.call_with(&actor, &method, payload, options).await {
                 Ok(reply) => reply_frame(id, reply),
-                Err(e) => {
-                    let e = ApiError::from(e);
-                    ServerFrame::Error { id: Some(id), sub: None, code: e.code, message: e.message }
-                }
+                Err(e) => error_frame(Some(id), None, &ApiError::from(e)),
             };
             let _ = out.send(&frame).await;
             drop(permit);
@@ -424,8 +428,8 @@ struct Position {
     view: Arc<serde_json::Value>,
 }
 
-/// Moves a subscription's updates into the connection's queue until the
-/// connection or the subscription ends.
+/// Writes a subscription's updates to the socket until the connection or
+/// the subscription ends.
 async fn forward(sub: u64, mut s: Subscription, out: Sink) {
     let epoch = s.feed.epoch.clone();
     let mut pos = match std::mem::replace(&mut s.start, Start::Resumed(Vec::new())) {
