@@ -16,6 +16,7 @@
 //       },
 //       'clear-done'(req) { ... },          // any method name, quoted
 //       onAlarm(name) { ... },              // optional: alarms
+//       view(viewer) { ... },               // optional: the live view
 //     });
 //
 // A method gets a `Request` and returns the reply: a `Uint8Array` is sent as
@@ -25,6 +26,12 @@
 // exception (a `TypeError`, `new Error(...)`, ...) is a bug: it is logged and
 // the turn traps (`trapped` for a caller, 500 `guest_trap` over HTTP), which
 // also commits nothing.
+//
+// `view(viewer)`, when present, renders the actor's live view for the
+// subscriber `viewer` (its principal, or `null` when anonymous): return a
+// JSON-able value (or `Uint8Array` JSON bytes), `null`/`undefined` for no
+// view (also what an actor without `view` shows), or throw `Failed` (or
+// `BadRequest`, `UnknownMethod`) to refuse that viewer.
 //
 // The imports are wrapped in `state`, `context`, `actors`, `alarms` and `log`.
 // The typings are in index.d.ts (and types/ for the raw WIT interfaces).
@@ -534,7 +541,7 @@ if (globalThis.console) {
 
 // ------------------------------------------------------------- dispatch
 
-const RESERVED = new Set(['constructor', 'onAlarm']);
+const RESERVED = new Set(['constructor', 'onAlarm', 'view']);
 
 /** The function serving `method` on `target`, or undefined. */
 function lookup(target, method) {
@@ -551,6 +558,13 @@ function encodeReply(value) {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return toBytes(value, 'a reply');
   return toJson(value, 'the reply');
+}
+
+function encodeView(value) {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return toBytes(value, 'a view');
+  return toJson(value, 'the view');
 }
 
 function asHandleError(e) {
@@ -579,12 +593,15 @@ export function defineActor(methods) {
 }
 
 /**
- * Makes the component exports `handle` and `onAlarm` for `actor`: an object
- * whose function-valued properties are its methods, or a class (a new
- * instance serves each turn, so fields never outlive a turn: keep durable
- * data in `state`). `constructor`, `onAlarm` and names starting with `_` are
- * not methods. `onAlarm(name)`, when present, runs for each alarm.
- * `microlith build` calls this for the default export of `src/actor.js`.
+ * Makes the component exports `handle`, `onAlarm` and `view.render` for
+ * `actor`: an object whose function-valued properties are its methods, or a
+ * class (a new instance serves each turn, so fields never outlive a turn:
+ * keep durable data in `state`). `constructor`, `onAlarm`, `view` and names
+ * starting with `_` are not methods. `onAlarm(name)`, when present, runs for
+ * each alarm. `view(viewer)`, when present, renders the live view for
+ * `viewer` (a principal, or `null` for anonymous subscribers); without it
+ * the actor shows no view. `microlith build` calls this for the default
+ * export of `src/actor.js`.
  */
 export function serve(actor) {
   if (actor === null || (typeof actor !== 'object' && typeof actor !== 'function')) {
@@ -619,6 +636,16 @@ export function serve(actor) {
         const f = target.onAlarm;
         if (typeof f === 'function') await f.call(target, name);
       });
+    },
+    view: {
+      render(viewer) {
+        return run(async () => {
+          const target = instance();
+          const f = target.view;
+          if (typeof f !== 'function') return undefined;
+          return encodeView(await f.call(target, viewer ?? null));
+        });
+      },
     },
   };
 }

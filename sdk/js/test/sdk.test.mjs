@@ -105,6 +105,38 @@ test('onAlarm runs, and its errors map like handle', async () => {
   assert.deepEqual(await serve({}).onAlarm('x'), { tag: 'ok', val: undefined });
 });
 
+test('view: none by default, JSON or bytes per viewer, refusals and traps', async () => {
+  assert.deepEqual(await serve({}).view.render(undefined), { tag: 'ok', val: undefined });
+  assert.deepEqual(await serve({ view: () => null }).view.render('ann'), { tag: 'ok', val: undefined });
+  const actor = defineActor({
+    view(viewer) {
+      if (viewer === 'eve') throw new Failed('not for eve');
+      if (viewer === 'raw') return utf8('[1]');
+      if (viewer === 'bug') return null.x;
+      return { viewer, n: state.getJson('n') };
+    },
+  });
+  state.setJson('n', 3);
+  const shown = async (viewer) => {
+    const r = await serve(actor).view.render(viewer);
+    assert.equal(r.tag, 'ok', JSON.stringify(r));
+    return JSON.parse(text(r.val));
+  };
+  assert.deepEqual(await shown(undefined), { viewer: null, n: 3 });
+  assert.deepEqual(await shown('ann'), { viewer: 'ann', n: 3 });
+  assert.deepEqual(await shown('raw'), [1]);
+  assert.deepEqual(await serve(actor).view.render('eve'), { tag: 'err', val: { tag: 'failed', val: 'not for eve' } });
+  await assert.rejects(serve(actor).view.render('bug'), TypeError);
+  // `view` is a hook, not a method.
+  assert.equal((await call(actor, 'view')).val.tag, 'unknown-method');
+  class Board {
+    async view(viewer) {
+      return { viewer };
+    }
+  }
+  assert.equal(text((await serve(Board).view.render('bo')).val), '{"viewer":"bo"}');
+});
+
 test('state: bytes, text, JSON, paging and refusals', () => {
   assert.equal(state.get('a'), null);
   state.set('a', 'ü');

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use microlith_actor::context::ActorRef;
-use microlith_actor::{Actor, Error, Request, actors, alarms, context, log, reply, state};
+use microlith_actor::{Actor, Error, Request, actors, alarms, context, log, reply, state, view};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -175,6 +175,16 @@ impl Actor for Conformance {
         let key = format!("fired/{name}");
         let count: u64 = state::get_json(&key)?.unwrap_or(0);
         state::set_json(&key, &(count + 1))
+    }
+
+    fn view(viewer: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        match viewer {
+            Some("refused") => return Err(Error::failed("viewer refused")),
+            Some("trap") => trap(),
+            _ => {}
+        }
+        let shown = state::get("shown").map(|v| String::from_utf8_lossy(&v).into_owned());
+        view::json(&json!({"viewer": viewer, "shown": shown}))
     }
 }
 

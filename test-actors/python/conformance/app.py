@@ -172,6 +172,14 @@ class Conformance:
         key = f"fired/{name}"
         state.set_json(key, state.get_json(key, 0) + 1)
 
+    def view(self, viewer):
+        if viewer == "refused":
+            raise Failed("viewer refused")
+        if viewer == "trap":
+            raise RuntimeError("a view that traps")
+        shown = state.get("shown")
+        return {"viewer": viewer, "shown": None if shown is None else shown.decode(errors="replace")}
+
 
 def actors_json(value: Any) -> bytes:
     import json

@@ -9,13 +9,21 @@
 //! list) limits the run to some languages; by default every language in
 //! [`LANGUAGES`] runs, and a missing component fails the test with the
 //! command that builds it.
+//!
+//! Live views are checked over a real WebSocket (`docs/protocol.md`) with
+//! the protocol client of the `ws` tests: a `subscribe` step opens a
+//! subscription (as an anonymous viewer or with a token for `viewer`) and
+//! checks its snapshot or its error; a `deltas` step applies the deltas
+//! that subscription receives until its view is the expected one.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
+use crate::ws::{Client, apply, token};
 
 /// Languages whose components the suite runs by default.
 const LANGUAGES: &[&str] = &["rust", "assemblyscript", "c", "zig", "python", "js"];
@@ -106,12 +114,74 @@ fn check(lang: &str, case: &str, i: usize, expect: &Value, got: &Call, key: &str
     }
 }
 
+/// One open view subscription of a case: its connection, the view it has
+/// put together from its snapshot and deltas, and that view's sequence number.
+struct Sub {
+    client: Client,
+    view: Value,
+    seq: u64,
+}
+
+/// How long a subscription may wait for its next frame.
+const FRAME_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The next frame of `sub`, or a failure naming the step.
+async fn next_frame(sub: &mut Sub, ctx: &str) -> Value {
+    match tokio::time::timeout(FRAME_TIMEOUT, sub.client.recv()).await {
+        Ok(frame) => frame,
+        Err(_) => panic!("{ctx}: no frame within {FRAME_TIMEOUT:?}; the view is still {}", sub.view),
+    }
+}
+
+/// `{"subscribe": name, "viewer": principal?, "expect": {"view": v} | {"error": code}}`:
+/// subscribes to the case's actor and checks the snapshot (or the error
+/// that ends the subscription). Keeps the subscription under `name`.
+async fn subscribe(s: &TestServer, subs: &mut HashMap<String, Sub>, class: &str, key: &str, step: &Value, ctx: &str) {
+    let name = step["subscribe"].as_str().expect("subscribe: a name");
+    let viewer = step.get("viewer").and_then(Value::as_str).map(token);
+    let mut client = Client::connect(&s.url, viewer.as_deref()).await;
+    client.send(json!({"op": "subscribe", "id": 1, "actor": format!("{class}/{key}")})).await;
+    let mut sub = Sub { client, view: Value::Null, seq: 0 };
+    let frame = next_frame(&mut sub, ctx).await;
+    let expect = &step["expect"];
+    if let Some(code) = expect.get("error") {
+        assert_eq!((frame["op"].as_str(), &frame["code"]), (Some("error"), code), "{ctx}: got {frame}");
+        assert!(frame["message"].as_str().is_some_and(|m| !m.is_empty()), "{ctx}: an error says why: {frame}");
+        return;
+    }
+    assert_eq!(frame["op"], "snapshot", "{ctx}: got {frame}");
+    sub.view = frame["view"].clone();
+    sub.seq = frame["seq"].as_u64().expect("snapshot seq");
+    assert_eq!(sub.view, expand(&expect["view"], key), "{ctx}: snapshot");
+    subs.insert(name.to_string(), sub);
+}
+
+/// `{"deltas": name, "expect": {"view": v}}`: applies the deltas the
+/// subscription `name` receives until its view is `v` (each delta must
+/// follow the previous view; a snapshot or an error fails the step).
+async fn deltas(subs: &mut HashMap<String, Sub>, key: &str, step: &Value, ctx: &str) {
+    let name = step["deltas"].as_str().expect("deltas: a name");
+    let sub = subs.get_mut(name).unwrap_or_else(|| panic!("{ctx}: no open subscription {name:?}"));
+    let want = expand(&step["expect"]["view"], key);
+    let mut seen = 0;
+    while sub.view != want || seen == 0 {
+        let frame = next_frame(sub, ctx).await;
+        assert_eq!(frame["op"], "delta", "{ctx}: expected a delta towards {want}, got {frame}");
+        assert_eq!(frame["base"].as_u64(), Some(sub.seq), "{ctx}: a delta from another view: {frame}");
+        apply(&mut sub.view, &frame["patch"]);
+        sub.seq = frame["seq"].as_u64().expect("delta seq");
+        seen += 1;
+    }
+}
+
 async fn run_language(lang: &str, spec: &Value) {
     let server = &spec["server"];
     let mut s = TestServer::start_with(|c| {
         c.actors.max_value_bytes = server["max_value_bytes"].as_u64().expect("max_value_bytes") as usize;
         c.actors.turn_deadline_ms = server["turn_deadline_ms"].as_u64().expect("turn_deadline_ms");
         c.actors.memory_limit_mib = server["memory_limit_mib"].as_u64().expect("memory_limit_mib");
+        // Viewers with a principal connect with a token signed by this secret.
+        c.auth.jwt_secret = Some(crate::ws::SECRET.into());
     })
     .await;
     for class in ["counter", "todo", "conformance"] {
@@ -121,9 +191,16 @@ async fn run_language(lang: &str, spec: &Value) {
         let name = case["name"].as_str().expect("name");
         let class = case["class"].as_str().expect("class");
         let key = format!("case-{n}");
+        let mut subs = HashMap::new();
         for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
+            let ctx = format!("[{lang}] {name}, step {i}");
             if step.get("restart").is_some() {
+                subs.clear();
                 s = s.restart().await;
+            } else if step.get("subscribe").is_some() {
+                subscribe(&s, &mut subs, class, &key, step, &ctx).await;
+            } else if step.get("deltas").is_some() {
+                deltas(&mut subs, &key, step, &ctx).await;
             } else if let Some(ev) = step.get("eventually") {
                 let want = expand(&ev["body"], &key);
                 let mut last = Value::Null;

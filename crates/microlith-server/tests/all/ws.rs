@@ -13,7 +13,8 @@ use crate::support::{TestServer, counter_wasm, fixture, probe_wasm};
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-const SECRET: &str = "test-secret";
+/// The JWT secret of [`server`] (the conformance suite uses it too).
+pub(crate) const SECRET: &str = "test-secret";
 
 async fn server() -> TestServer {
     TestServer::start_with(|c| {
@@ -23,12 +24,13 @@ async fn server() -> TestServer {
     .await
 }
 
-fn token(sub: &str) -> String {
+/// A client token for principal `sub`, signed with [`SECRET`].
+pub(crate) fn token(sub: &str) -> String {
     microlith_server::auth::Auth::new(Some(SECRET), true, true).mint(sub, 3600).expect("mint")
 }
 
 /// A raw protocol client.
-struct Client {
+pub(crate) struct Client {
     ws: Ws,
 }
 
@@ -40,7 +42,7 @@ impl Client {
     }
 
     /// Connects and says hello (with a token, if given).
-    async fn connect(url: &str, token: Option<&str>) -> Self {
+    pub(crate) async fn connect(url: &str, token: Option<&str>) -> Self {
         let mut c = Self::open(url).await;
         let mut hello = json!({"op": "hello", "protocol": 1});
         if let Some(t) = token {
@@ -52,7 +54,7 @@ impl Client {
         c
     }
 
-    async fn send(&mut self, frame: Value) {
+    pub(crate) async fn send(&mut self, frame: Value) {
         self.ws.send(Message::text(frame.to_string())).await.expect("send");
     }
 
@@ -61,7 +63,7 @@ impl Client {
     }
 
     /// The next text frame as JSON (10 s at most).
-    async fn recv(&mut self) -> Value {
+    pub(crate) async fn recv(&mut self) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
                 .await
@@ -94,7 +96,7 @@ impl Client {
 }
 
 /// Applies an RFC 6902 patch.
-fn apply(view: &mut Value, patch: &Value) {
+pub(crate) fn apply(view: &mut Value, patch: &Value) {
     let patch: json_patch::Patch = serde_json::from_value(patch.clone()).expect("a JSON Patch");
     json_patch::patch(view, &patch).expect("the patch applies");
 }

@@ -11,6 +11,8 @@
 // | `rename`     | `{"id": n, "title": s}` | the updated item     |
 // | `remove`     | `{"id": n}`             | `{"removed": bool}`  |
 // | `clear-done` | ignored                 | `{"removed": count}` |
+//
+// View (every viewer): `{"items": [item, ...]}` in id order.
 import { defineActor, state, BadRequest, Failed } from 'microlith-actor';
 
 const ITEM_PREFIX = 'item/';
@@ -40,6 +42,14 @@ function load(id) {
   return item;
 }
 
+/**
+ * Every item, in id order (keys are zero-padded ids).
+ * @returns {Item[]}
+ */
+function allItems() {
+  return state.scanAllJson(ITEM_PREFIX).map((e) => e.value);
+}
+
 /** @param {Item} item */
 function save(item) {
   state.setJson(key(item.id), item);
@@ -55,7 +65,7 @@ export default defineActor({
   },
 
   list() {
-    return state.scanAllJson(ITEM_PREFIX).map((e) => e.value);
+    return allItems();
   },
 
   toggle(req) {
@@ -87,5 +97,9 @@ export default defineActor({
     const done = state.scanAllJson(ITEM_PREFIX).filter((e) => e.value.done);
     for (const e of done) state.delete(e.key);
     return { removed: done.length };
+  },
+
+  view() {
+    return { items: allItems() };
   },
 });

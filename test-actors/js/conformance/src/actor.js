@@ -205,4 +205,10 @@ export default defineActor({
     const key = `fired/${name}`;
     state.setJson(key, (state.getJson(key) ?? 0) + 1);
   },
+
+  view(viewer) {
+    if (viewer === 'refused') throw new Failed('viewer refused');
+    if (viewer === 'trap') throw new Error('a view that traps');
+    return { viewer, shown: state.getText('shown') };
+  },
 });
