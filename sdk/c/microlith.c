@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "actor.h"
+#include "actor_with_view.h"
 
 /* ---- strings and buffers ------------------------------------------------ */
 
@@ -482,13 +482,13 @@ mlt_status mlt_json_object(mlt_str json, const mlt_json_field *fields, size_t n,
 
 /* ---- the generated bindings, made pleasant -------------------------------- */
 
-static actor_string_t wstr(mlt_str s) {
-    actor_string_t r = { (uint8_t *)s.ptr, s.len };
+static actor_with_view_string_t wstr(mlt_str s) {
+    actor_with_view_string_t r = { (uint8_t *)s.ptr, s.len };
     return r;
 }
 
-static actor_list_u8_t wbytes(mlt_str s) {
-    actor_list_u8_t r = { (uint8_t *)s.ptr, s.len };
+static actor_with_view_list_u8_t wbytes(mlt_str s) {
+    actor_with_view_list_u8_t r = { (uint8_t *)s.ptr, s.len };
     return r;
 }
 
@@ -506,16 +506,16 @@ static void take(mlt_buf *b, uint8_t *ptr, size_t len) {
 /* ---- state ---------------------------------------------------------------- */
 
 bool mlt_state_get(mlt_str key, mlt_buf *value) {
-    actor_string_t k = wstr(key);
-    actor_list_u8_t v;
+    actor_with_view_string_t k = wstr(key);
+    actor_with_view_list_u8_t v;
     if (!microlith_actor_state_get(&k, &v)) return false;
     take(value, v.ptr, v.len);
     return true;
 }
 
 mlt_status mlt_state_set(mlt_str key, mlt_str value, mlt_reply *reply) {
-    actor_string_t k = wstr(key);
-    actor_list_u8_t v = wbytes(value);
+    actor_with_view_string_t k = wstr(key);
+    actor_with_view_list_u8_t v = wbytes(value);
     microlith_actor_state_state_error_t err;
     if (microlith_actor_state_set(&k, &v, &err)) return MLT_OK;
     mlt_buf_clear(&reply->message);
@@ -538,7 +538,7 @@ mlt_status mlt_state_set(mlt_str key, mlt_str value, mlt_reply *reply) {
 }
 
 void mlt_state_delete(mlt_str key) {
-    actor_string_t k = wstr(key);
+    actor_with_view_string_t k = wstr(key);
     microlith_actor_state_delete(&k);
 }
 
@@ -597,8 +597,8 @@ bool mlt_scan_next(mlt_scan *s, mlt_str *key, mlt_str *value) {
         /* The next page starts after the last key seen. */
         if (s->started && page->len == 0) break;
         microlith_actor_state_list_entry_free(page);
-        actor_string_t prefix = wstr(mlt_buf_str(&s->prefix));
-        actor_string_t after = wstr(mlt_buf_str(&s->last_key));
+        actor_with_view_string_t prefix = wstr(mlt_buf_str(&s->prefix));
+        actor_with_view_string_t after = wstr(mlt_buf_str(&s->last_key));
         microlith_actor_state_scan(&prefix, s->started ? &after : NULL, MLT_SCAN_PAGE, page);
         s->started = true;
         s->index = 0;
@@ -632,7 +632,7 @@ void mlt_self(mlt_buf *class_name, mlt_buf *key) {
 }
 
 bool mlt_caller(mlt_buf *out) {
-    actor_string_t s;
+    actor_with_view_string_t s;
     if (!microlith_actor_context_caller(&s)) return false;
     take(out, s.ptr, s.len);
     return true;
@@ -701,10 +701,10 @@ static mlt_call_error call_error(microlith_actor_actors_call_error_t *err, mlt_b
 mlt_call_error mlt_call(mlt_str class_name, mlt_str key, mlt_str method, mlt_str payload, int64_t timeout_ms,
                         mlt_buf *out) {
     microlith_actor_actors_actor_ref_t target = { wstr(class_name), wstr(key) };
-    actor_string_t m = wstr(method);
-    actor_list_u8_t p = wbytes(payload);
+    actor_with_view_string_t m = wstr(method);
+    actor_with_view_list_u8_t p = wbytes(payload);
     uint32_t timeout = timeout_ms > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms;
-    actor_list_u8_t ret;
+    actor_with_view_list_u8_t ret;
     microlith_actor_actors_call_error_t err;
     if (microlith_actor_actors_call(&target, &m, &p, timeout_ms < 0 ? NULL : &timeout, &ret, &err)) {
         take(out, ret.ptr, ret.len);
@@ -715,8 +715,8 @@ mlt_call_error mlt_call(mlt_str class_name, mlt_str key, mlt_str method, mlt_str
 
 mlt_call_error mlt_send(mlt_str class_name, mlt_str key, mlt_str method, mlt_str payload, mlt_buf *message) {
     microlith_actor_actors_actor_ref_t target = { wstr(class_name), wstr(key) };
-    actor_string_t m = wstr(method);
-    actor_list_u8_t p = wbytes(payload);
+    actor_with_view_string_t m = wstr(method);
+    actor_with_view_list_u8_t p = wbytes(payload);
     microlith_actor_actors_call_error_t err;
     if (microlith_actor_actors_send(&target, &m, &p, &err)) return MLT_CALL_OK;
     return call_error(&err, message);
@@ -735,7 +735,7 @@ mlt_status mlt_call_failed(mlt_reply *reply, mlt_call_error e, mlt_str message) 
 /* ---- alarms --------------------------------------------------------------- */
 
 mlt_status mlt_alarm_set(mlt_str name, uint64_t at_ms, mlt_reply *reply) {
-    actor_string_t n = wstr(name);
+    actor_with_view_string_t n = wstr(name);
     microlith_actor_alarms_alarm_error_t err;
     if (microlith_actor_alarms_set_alarm(&n, at_ms, &err)) return MLT_OK;
     mlt_buf_clear(&reply->message);
@@ -752,19 +752,19 @@ mlt_status mlt_alarm_set(mlt_str name, uint64_t at_ms, mlt_reply *reply) {
 }
 
 void mlt_alarm_cancel(mlt_str name) {
-    actor_string_t n = wstr(name);
+    actor_with_view_string_t n = wstr(name);
     microlith_actor_alarms_cancel_alarm(&n);
 }
 
 bool mlt_alarm_get(mlt_str name, uint64_t *at_ms) {
-    actor_string_t n = wstr(name);
+    actor_with_view_string_t n = wstr(name);
     return microlith_actor_alarms_get_alarm(&n, at_ms);
 }
 
 /* ---- log ------------------------------------------------------------------ */
 
 void mlt_log(mlt_log_level level, mlt_str message) {
-    actor_string_t m = wstr(message);
+    actor_with_view_string_t m = wstr(message);
     microlith_actor_log_write((microlith_actor_log_level_t)level, &m);
 }
 
@@ -772,6 +772,13 @@ void mlt_log(mlt_log_level level, mlt_str message) {
 
 __attribute__((weak)) mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply) {
     (void)name;
+    (void)reply;
+    return MLT_OK;
+}
+
+/* No view: an empty body. */
+__attribute__((weak)) mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply) {
+    (void)viewer;
     (void)reply;
     return MLT_OK;
 }
@@ -790,7 +797,7 @@ static void give(mlt_buf *b, uint8_t **ptr, size_t *len) {
     b->len = b->cap = 0;
 }
 
-static void give_error(mlt_status status, mlt_reply *reply, actor_handle_error_t *err) {
+static void give_error(mlt_status status, mlt_reply *reply, actor_with_view_handle_error_t *err) {
     switch (status) {
     case MLT_UNKNOWN_METHOD: err->tag = MICROLITH_ACTOR_TYPES_HANDLE_ERROR_UNKNOWN_METHOD; break;
     case MLT_BAD_REQUEST: err->tag = MICROLITH_ACTOR_TYPES_HANDLE_ERROR_BAD_REQUEST; break;
@@ -799,13 +806,13 @@ static void give_error(mlt_status status, mlt_reply *reply, actor_handle_error_t
     give(&reply->message, &err->val.failed.ptr, &err->val.failed.len);
 }
 
-bool exports_actor_handle(actor_string_t *method, actor_list_u8_t *payload, actor_list_u8_t *ret,
-                          actor_handle_error_t *err) {
+bool exports_actor_with_view_handle(actor_with_view_string_t *method, actor_with_view_list_u8_t *payload,
+                                    actor_with_view_list_u8_t *ret, actor_with_view_handle_error_t *err) {
     mlt_request req = { { (const char *)method->ptr, method->len }, { (const char *)payload->ptr, payload->len } };
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_status status = mlt_handle(&req, &reply);
-    actor_string_free(method);
-    actor_list_u8_free(payload);
+    actor_with_view_string_free(method);
+    actor_with_view_list_u8_free(payload);
     if (status == MLT_OK) {
         mlt_buf_free(&reply.message);
         give(&reply.body, &ret->ptr, &ret->len);
@@ -816,15 +823,33 @@ bool exports_actor_handle(actor_string_t *method, actor_list_u8_t *payload, acto
     return false;
 }
 
-bool exports_actor_on_alarm(actor_string_t *name, actor_handle_error_t *err) {
+bool exports_actor_with_view_on_alarm(actor_with_view_string_t *name, actor_with_view_handle_error_t *err) {
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_status status = mlt_on_alarm((mlt_str){ (const char *)name->ptr, name->len }, &reply);
-    actor_string_free(name);
+    actor_with_view_string_free(name);
     mlt_buf_free(&reply.body);
     if (status == MLT_OK) {
         mlt_buf_free(&reply.message);
         return true;
     }
+    give_error(status, &reply, err);
+    return false;
+}
+
+bool exports_microlith_actor_view_render(actor_with_view_string_t *maybe_viewer, actor_with_view_option_list_u8_t *ret,
+                                         exports_microlith_actor_view_handle_error_t *err) {
+    mlt_reply reply = { { 0 }, { 0 } };
+    mlt_str viewer = { 0 };
+    if (maybe_viewer) viewer = (mlt_str){ (const char *)maybe_viewer->ptr, maybe_viewer->len };
+    mlt_status status = mlt_view(maybe_viewer ? &viewer : NULL, &reply);
+    if (maybe_viewer) actor_with_view_string_free(maybe_viewer);
+    if (status == MLT_OK) {
+        mlt_buf_free(&reply.message);
+        ret->is_some = reply.body.len > 0;
+        give(&reply.body, &ret->val.ptr, &ret->val.len);
+        return true;
+    }
+    mlt_buf_free(&reply.body);
     give_error(status, &reply, err);
     return false;
 }

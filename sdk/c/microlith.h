@@ -8,14 +8,16 @@
  * (or dispatch through a method table with MLT_DISPATCH), and optionally
  *
  *     mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply);
+ *     mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply);
  *
  * Write the reply bytes into `reply->body` (an mlt_buf); return MLT_OK. To
  * fail the turn, return one of mlt_unknown_method / mlt_bad_request /
  * mlt_failed (they record the message and return the matching status). A
  * failed turn commits nothing.
  *
- * The generated bindings (gen/actor.h, gen/actor.c, gen/actor_component_type.o,
- * from `wit-bindgen c` 0.63.0) do the canonical ABI; this layer only makes
+ * The generated bindings for the `actor-with-view` world (gen/actor_with_view.h,
+ * gen/actor_with_view.c, gen/actor_with_view_component_type.o, from
+ * `wit-bindgen c` 0.63.0) do the canonical ABI; this layer only makes
  * them pleasant. It uses nothing from libc but malloc/realloc/free and the
  * mem and str functions, so components built with it import no WASI.
  *
@@ -93,6 +95,14 @@ typedef struct {
 /* The actor's entry points. mlt_on_alarm has a default that ignores alarms. */
 mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply);
 mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply);
+
+/* The live view for the subscriber `viewer` (its principal; NULL when
+ * anonymous): write the view's JSON into `reply->body` and return MLT_OK.
+ * An empty body is no view, which is also the default when an actor does
+ * not define mlt_view. Return mlt_failed(...) (or another error) to refuse
+ * this viewer: its subscription ends with the message. The host runs it as
+ * a read-only turn (a state write, call, send or alarm change traps). */
+mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply);
 
 /* Error replies: each records its message and returns its status. */
 mlt_status mlt_unknown_method(const mlt_request *req, mlt_reply *reply);

@@ -10,6 +10,8 @@
  *   rename      {"id": n, "title": s}   -> the updated item
  *   remove      {"id": n}               -> {"removed": bool}
  *   clear-done  ignored                 -> {"removed": count}
+ *
+ * View (every viewer): {"items": [item, ...]} in id order.
  */
 #include <string.h>
 
@@ -115,20 +117,25 @@ static mlt_status add(const mlt_request *req, mlt_reply *reply) {
     return reply_item(reply, &it, st);
 }
 
-static mlt_status list(const mlt_request *req, mlt_reply *reply) {
-    (void)req;
+/* Appends every item, in id order (keys are zero-padded ids), as a JSON array. */
+static void put_items(mlt_buf *out) {
     mlt_scan s;
     mlt_str key, value;
     bool first = true;
-    mlt_buf_puts(&reply->body, "[");
+    mlt_buf_puts(out, "[");
     mlt_scan_begin(&s, MLT_S("item/"));
     while (mlt_scan_next(&s, &key, &value)) {
-        if (!first) mlt_buf_puts(&reply->body, ",");
+        if (!first) mlt_buf_puts(out, ",");
         first = false;
-        mlt_buf_put_str(&reply->body, value); /* stored as the item's JSON */
+        mlt_buf_put_str(out, value); /* stored as the item's JSON */
     }
     mlt_scan_end(&s);
-    mlt_buf_puts(&reply->body, "]");
+    mlt_buf_puts(out, "]");
+}
+
+static mlt_status list(const mlt_request *req, mlt_reply *reply) {
+    (void)req;
+    put_items(&reply->body);
     return MLT_OK;
 }
 
@@ -227,3 +234,11 @@ static const mlt_method methods[] = {
 };
 
 mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply) { return MLT_DISPATCH(req, reply, methods); }
+
+mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply) {
+    (void)viewer;
+    mlt_buf_puts(&reply->body, "{\"items\":");
+    put_items(&reply->body);
+    mlt_buf_puts(&reply->body, "}");
+    return MLT_OK;
+}

@@ -1,31 +1,42 @@
 /*
- * Native unit test of the JSON reader and writer in microlith.c, with the
- * host imports stubbed out. Run by `scripts/lang/c.sh check`.
+ * Native unit test of the JSON reader and writer in microlith.c, and of the
+ * view export's lowering, with the host imports stubbed out. Run by
+ * `scripts/lang/c.sh check`.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "microlith.h"
-#include "actor.h"
+#include "actor_with_view.h"
 /* stubs */
-bool microlith_actor_state_get(actor_string_t *k, actor_list_u8_t *r){(void)k;(void)r;return false;}
-bool microlith_actor_state_set(actor_string_t *k, actor_list_u8_t *v, microlith_actor_state_state_error_t *e){(void)k;(void)v;(void)e;return true;}
-void microlith_actor_state_delete(actor_string_t *k){(void)k;}
-void microlith_actor_state_scan(actor_string_t *p, actor_string_t *a, uint32_t l, microlith_actor_state_list_entry_t *r){(void)p;(void)a;(void)l;r->len=0;r->ptr=0;}
+bool microlith_actor_state_get(actor_with_view_string_t *k, actor_with_view_list_u8_t *r){(void)k;(void)r;return false;}
+bool microlith_actor_state_set(actor_with_view_string_t *k, actor_with_view_list_u8_t *v, microlith_actor_state_state_error_t *e){(void)k;(void)v;(void)e;return true;}
+void microlith_actor_state_delete(actor_with_view_string_t *k){(void)k;}
+void microlith_actor_state_scan(actor_with_view_string_t *p, actor_with_view_string_t *a, uint32_t l, microlith_actor_state_list_entry_t *r){(void)p;(void)a;(void)l;r->len=0;r->ptr=0;}
 void microlith_actor_context_self_ref(microlith_actor_context_actor_ref_t *r){(void)r;}
-bool microlith_actor_context_caller(actor_string_t *r){(void)r;return false;}
+bool microlith_actor_context_caller(actor_with_view_string_t *r){(void)r;return false;}
 uint64_t microlith_actor_context_turn_time(void){return 0;}
 bool microlith_actor_context_caller_actor(microlith_actor_context_actor_ref_t *r){(void)r;return false;}
-bool microlith_actor_actors_call(microlith_actor_actors_actor_ref_t *t, actor_string_t *m, actor_list_u8_t *p, uint32_t *x, actor_list_u8_t *r, microlith_actor_actors_call_error_t *e){return false;}
-bool microlith_actor_actors_send(microlith_actor_actors_actor_ref_t *t, actor_string_t *m, actor_list_u8_t *p, microlith_actor_actors_call_error_t *e){return true;}
-bool microlith_actor_alarms_set_alarm(actor_string_t *n, uint64_t a, microlith_actor_alarms_alarm_error_t *e){return true;}
-void microlith_actor_alarms_cancel_alarm(actor_string_t *n){}
-bool microlith_actor_alarms_get_alarm(actor_string_t *n, uint64_t *r){return false;}
-void microlith_actor_log_write(microlith_actor_log_level_t l, actor_string_t *m){}
+bool microlith_actor_actors_call(microlith_actor_actors_actor_ref_t *t, actor_with_view_string_t *m, actor_with_view_list_u8_t *p, uint32_t *x, actor_with_view_list_u8_t *r, microlith_actor_actors_call_error_t *e){return false;}
+bool microlith_actor_actors_send(microlith_actor_actors_actor_ref_t *t, actor_with_view_string_t *m, actor_with_view_list_u8_t *p, microlith_actor_actors_call_error_t *e){return true;}
+bool microlith_actor_alarms_set_alarm(actor_with_view_string_t *n, uint64_t a, microlith_actor_alarms_alarm_error_t *e){return true;}
+void microlith_actor_alarms_cancel_alarm(actor_with_view_string_t *n){}
+bool microlith_actor_alarms_get_alarm(actor_with_view_string_t *n, uint64_t *r){return false;}
+void microlith_actor_log_write(microlith_actor_log_level_t l, actor_with_view_string_t *m){}
 void microlith_actor_state_list_entry_free(microlith_actor_state_list_entry_t *p){}
 void microlith_actor_actors_call_error_free(microlith_actor_actors_call_error_t *p){}
-void actor_string_free(actor_string_t *p){}
-void actor_list_u8_free(actor_list_u8_t *p){}
+void actor_with_view_string_free(actor_with_view_string_t *p){}
+void actor_with_view_list_u8_free(actor_with_view_list_u8_t *p){}
 mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply){return MLT_OK;}
+/* A view: none for "nobody", refused for "eve", else {"viewer": v or null}. */
+mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply) {
+    if (viewer && mlt_str_eq(*viewer, "nobody")) return MLT_OK;
+    if (viewer && mlt_str_eq(*viewer, "eve")) return mlt_failed(reply, "not for eve");
+    mlt_buf_puts(&reply->body, "{\"viewer\":");
+    if (viewer) mlt_buf_put_json_str(&reply->body, *viewer); else mlt_buf_puts(&reply->body, "null");
+    mlt_buf_puts(&reply->body, "}");
+    return MLT_OK;
+}
 
 static int passed, failed;
 
@@ -40,7 +51,28 @@ static void t(const char *json, const char *expect) {
     ok ? passed++ : failed++;
     if (!ok) printf("FAIL %s -> %s (expected %s)\n", json, got, expect);
 }
+/* Renders for `viewer` (NULL: anonymous) and checks the lowered result. */
+static void view(const char *viewer, bool want_ok, const char *want) {
+    actor_with_view_string_t v = { (uint8_t *)viewer, viewer ? strlen(viewer) : 0 };
+    actor_with_view_option_list_u8_t ret = { 0 };
+    exports_microlith_actor_view_handle_error_t err = { 0 };
+    bool ok = exports_microlith_actor_view_render(viewer ? &v : NULL, &ret, &err);
+    char got[128];
+    if (ok && ret.is_some) snprintf(got, sizeof got, "%.*s", (int)ret.val.len, (const char *)ret.val.ptr);
+    else if (ok) snprintf(got, sizeof got, "none");
+    else snprintf(got, sizeof got, "%d:%.*s", (int)err.tag, (int)err.val.failed.len, (const char *)err.val.failed.ptr);
+    bool pass = ok == want_ok && strcmp(got, want) == 0;
+    pass ? passed++ : failed++;
+    if (!pass) printf("FAIL view(%s) -> %s (expected %s)\n", viewer ? viewer : "NULL", got, want);
+    if (ok && ret.is_some) free(ret.val.ptr);
+    if (!ok) free(err.val.failed.ptr);
+}
+
 int main(void) {
+    view(NULL, true, "{\"viewer\":null}");
+    view("ann \"a\"", true, "{\"viewer\":\"ann \\\"a\\\"\"}");
+    view("nobody", true, "none");
+    view("eve", false, "2:not for eve");
     t("", "ok by=7"); t("null", "ok by=7"); t(" null ", "ok"); t("nul", "bad"); t("nullx", "bad");
     t("{}", "ok by=7"); t("{\"by\":5}", "ok by=5"); t("{\"by\":-1}", "bad"); t("{\"by\":1.5}", "bad"); t("{\"by\":1e2}", "bad");
     t("{\"by\":01}", "bad"); t("{\"by\":0}", "ok by=0"); t("{\"by\":18446744073709551615}", "ok by=18446744073709551615");
@@ -59,6 +91,6 @@ int main(void) {
     bool v = mlt_json_valid(MLT_S("{\"a\":1}")) && mlt_json_valid(MLT_S(" [1, \"x\"] ")) && !mlt_json_valid(MLT_S("abc")) && !mlt_json_valid(MLT_S(""));
     v ? passed++ : failed++;
     if (!v) printf("FAIL mlt_json_valid\n");
-    printf("json: %d passed, %d failed\n", passed, failed);
+    printf("json and view: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -304,3 +304,26 @@ mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply) {
     mlt_buf_free(&key);
     return st;
 }
+
+/* view(viewer): {"viewer": viewer or null, "shown": the value under `shown`
+ * or null}; refuses the viewer "refused" and traps for the viewer "trap". */
+mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply) {
+    if (viewer && mlt_str_eq(*viewer, "refused")) return mlt_failed(reply, "viewer refused");
+    if (viewer && mlt_str_eq(*viewer, "trap")) __builtin_trap();
+    mlt_buf shown = { 0 };
+    mlt_buf_puts(&reply->body, "{\"viewer\":");
+    if (viewer) {
+        mlt_buf_put_json_str(&reply->body, *viewer);
+    } else {
+        mlt_buf_puts(&reply->body, "null");
+    }
+    mlt_buf_puts(&reply->body, ",\"shown\":");
+    if (mlt_state_get(MLT_S("shown"), &shown)) {
+        mlt_buf_put_json_str(&reply->body, mlt_buf_str(&shown));
+    } else {
+        mlt_buf_puts(&reply->body, "null");
+    }
+    mlt_buf_puts(&reply->body, "}");
+    mlt_buf_free(&shown);
+    return MLT_OK;
+}
