@@ -1,3 +1,11 @@
 // The component's exports. `microlith build` compiles this file together
 // with the actor's own entry file; the actor's author never touches it.
-export { handle, on_alarm, cabi_realloc, cabi_post_handle, cabi_post_on_alarm } from "microlith/abi";
+export {
+  handle,
+  on_alarm,
+  view_render,
+  cabi_realloc,
+  cabi_post_handle,
+  cabi_post_on_alarm,
+  cabi_post_view_render,
+} from "microlith/abi";

@@ -1,6 +1,8 @@
-// The exports of the world microlith:actor/actor@0.1.0, lifted by hand with
-// the canonical ABI: `handle`, `on-alarm` (renamed from `on_alarm` by
-// transform.mjs), their post-return functions, and `cabi_realloc`.
+// The exports of the world microlith:actor/actor-with-view@0.1.0, lifted by
+// hand with the canonical ABI: `handle`, `on-alarm` and
+// `microlith:actor/view@0.1.0#render` (renamed from `on_alarm` and
+// `view_render` by transform.mjs), their post-return functions, and
+// `cabi_realloc`.
 //
 // Memory: the SDK is built with `--runtime minimal`, whose collector runs
 // only when asked. Each export call collects garbage once it has stored its
@@ -103,5 +105,39 @@ export function cabi_post_handle(ret: usize): void {
 }
 
 export function cabi_post_on_alarm(ret: usize): void {
+  pending = null;
+}
+
+/** Writes `result<option<list<u8>>, handle-error>`: an empty reply is `none`. */
+function lowerView(reply: Reply): usize {
+  const error = reply.error;
+  if (error != null) {
+    lowerError(error);
+    return OUT;
+  }
+  store<u8>(OUT, 0);
+  const b = reply.bytes;
+  if (b.byteLength == 0) {
+    store<u8>(OUT + 4, 0);
+    return OUT;
+  }
+  const buf = b.byteOffset == 0 && b.byteLength == b.buffer.byteLength ? b.buffer : b.slice().buffer;
+  store<u8>(OUT + 4, 1);
+  store<u32>(OUT + 8, <u32>keep(buf));
+  store<u32>(OUT + 12, <u32>buf.byteLength);
+  return OUT;
+}
+
+/** view.render: func(viewer: option<string>) -> result<option<list<u8>>, handle-error> */
+export function view_render(isSome: u32, viewerPtr: usize, viewerLen: usize): usize {
+  depth++;
+  const viewer: string | null = (isSome & 0xff) != 0 ? takeString(viewerPtr, viewerLen) : null;
+  const actor = current();
+  const out = lowerView(actor == null ? noActor() : actor.view(viewer));
+  done();
+  return out;
+}
+
+export function cabi_post_view_render(ret: usize): void {
   pending = null;
 }

@@ -213,7 +213,8 @@ export class Request {
 }
 
 /** An actor class: extend it, override `handle` (and `onAlarm` if it sets
- * alarms), and pass one instance to `register` at the top level. */
+ * alarms, `view` if it shows a live view), and pass one instance to
+ * `register` at the top level. */
 export abstract class Actor {
   /** Handles one message per turn. */
   abstract handle(req: Request): Reply;
@@ -221,6 +222,14 @@ export abstract class Actor {
   /** Runs when alarm `name` fires; an error reply commits nothing and
    * the alarm is retried. The default ignores alarms. */
   onAlarm(name: string): Reply {
+    return Reply.empty();
+  }
+
+  /** The live view for the subscriber `viewer` (its principal, `null` when
+   * anonymous), as a JSON reply (`Reply.json(...)`); an empty reply is no
+   * view, an error reply refuses this viewer. It runs as a read-only turn:
+   * a state write traps it. The default shows no view. */
+  view(viewer: string | null): Reply {
     return Reply.empty();
   }
 }

@@ -5,9 +5,10 @@
 //! component. The component imports no WASI.
 //!
 //! A project's actor lives in `assembly/index.ts`; `asc` compiles it
-//! together with the SDK's `entry.ts`, which exports `handle`, `on-alarm`
-//! and the ABI's helpers, and resolves `import ... from "microlith"`
-//! through `--path <sdk>`.
+//! together with the SDK's `entry.ts`, which exports `handle`, `on-alarm`,
+//! `view.render` (world `actor-with-view`; the default `Actor.view` shows
+//! none, which the host treats as no view) and the ABI's helpers, and
+//! resolves `import ... from "microlith"` through `--path <sdk>`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,7 +80,7 @@ pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
         Command::new(&wasm_tools)
             .args(["component", "embed"])
             .arg(&project.wit)
-            .args(["--world", "actor"])
+            .args(["--world", "actor-with-view"])
             .arg(&core)
             .arg("-o")
             .arg(&embedded),

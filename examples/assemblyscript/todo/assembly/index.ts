@@ -11,6 +11,8 @@
 // | `rename`     | `{"id": n, "title": s}`   | the updated item      |
 // | `remove`     | `{"id": n}`               | `{"removed": bool}`   |
 // | `clear-done` | ignored                   | `{"removed": count}`  |
+//
+// View (every viewer): `{"items": [item, ...]}` in id order.
 
 import { Actor, ActorError, Json, JsonValue, Reply, Request, register, state } from "microlith";
 
@@ -76,6 +78,15 @@ function all(): Item[] | null {
   return items;
 }
 
+/** Every stored item as a JSON array, in id order; null (with `loadError`) if one is corrupt. */
+function allJson(): JsonValue | null {
+  const items = all();
+  if (items == null) return null;
+  const out = JsonValue.array();
+  for (let i = 0; i < items.length; i++) out.push(items[i].toJson());
+  return out;
+}
+
 class Todo extends Actor {
   handle(req: Request): Reply {
     const m = req.method;
@@ -97,11 +108,9 @@ class Todo extends Actor {
       return Reply.json(item.toJson());
     }
     if (m == "list") {
-      const items = all();
+      const items = allJson();
       if (items == null) return loadError!;
-      const out = JsonValue.array();
-      for (let i = 0; i < items.length; i++) out.push(items[i].toJson());
-      return Reply.json(out);
+      return Reply.json(items);
     }
     if (m == "toggle" || m == "rename" || m == "remove") {
       const args = req.args();
@@ -136,6 +145,12 @@ class Todo extends Actor {
       return Reply.json(JsonValue.object().set("removed", JsonValue.u64(removed)));
     }
     return req.unknownMethod();
+  }
+
+  view(viewer: string | null): Reply {
+    const items = allJson();
+    if (items == null) return loadError!;
+    return Reply.json(JsonValue.object().set("items", items));
   }
 }
 

@@ -148,6 +148,16 @@ class Conformance extends Actor {
     const err = state.setJson(key, JsonValue.u64(count + 1));
     return err ? Reply.error(err) : Reply.empty();
   }
+
+  view(viewer: string | null): Reply {
+    if (viewer == "refused") return Reply.failed("viewer refused");
+    if (viewer == "trap") unreachable();
+    return Reply.json(
+      JsonValue.object()
+        .set("viewer", JsonValue.stringOrNull(viewer))
+        .set("shown", JsonValue.stringOrNull(state.getString("shown"))),
+    );
+  }
 }
 
 register(new Conformance());
