@@ -66,6 +66,11 @@ pub struct Opts {
     /// WebSocket subscribers of one view for `fanout`.
     #[arg(long, default_value_t = 1000)]
     pub subscribers: usize,
+    /// How `fanout` reads its subscribers' sockets: `poll` (one thread,
+    /// epoll through mio, tungstenite's sync API) or `tasks` (one Tokio
+    /// task per connection, in the server's runtime).
+    #[arg(long, default_value = "poll")]
+    pub readers: String,
     /// Changes (rounds) per run of `fanout`.
     #[arg(long, default_value_t = 40)]
     pub rounds: usize,

@@ -4,7 +4,12 @@
 //! * `fanout` — the server in this process (fjall, durable) with the
 //!   `counter` class; `--subscribers` anonymous WebSocket clients (default
 //!   1,000) say hello and subscribe to `counter/fan`, so they share one view.
-//!   Each connection is read by its own task. A round records t0, makes one
+//!   One thread reads every connection (`--readers poll`: epoll through
+//!   mio, tungstenite's sync API), off the server's Tokio runtime, so the
+//!   clients cost what an efficient client process would; `--readers
+//!   tasks` reads each with its own task in the server's runtime instead
+//!   (what a Tokio client does, and what the figures before 2026-12-02
+//!   used). A round records t0, makes one
 //!   change (HTTP `POST …/counter/fan/incr`) and waits until every
 //!   subscriber has received the delta for it; per-subscriber latency is
 //!   its delta's arrival − t0, a round's latency the largest of those.
@@ -24,6 +29,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
@@ -33,7 +39,7 @@ use tokio::io::AsyncBufReadExt as _;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, Message, protocol::WebSocketConfig};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::Opts;
@@ -85,17 +91,18 @@ async fn expect(ws: &mut Ws, want: &str) -> anyhow::Result<Frame> {
     }
 }
 
+/// Small buffers, like the server's: tungstenite zero-fills its read
+/// buffer to capacity before each read (128 KiB by default).
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(4 << 10).write_buffer_size(4 << 10)
+}
+
 /// Opens a connection, says hello and (if `actor`) subscribes; returns the
 /// stream and the snapshot's seq.
 async fn open(addr: SocketAddr, actor: Option<&str>) -> anyhow::Result<(Ws, u64)> {
-    // Small buffers, like the server's: tungstenite zero-fills its read
-    // buffer to capacity before each read (128 KiB by default).
-    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .read_buffer_size(4 << 10)
-        .write_buffer_size(4 << 10);
     // `true`: TCP_NODELAY.
     let (mut ws, _) =
-        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/v1/ws"), Some(config), true).await?;
+        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/v1/ws"), Some(ws_config()), true).await?;
     ws.send(Message::text(r#"{"op":"hello","protocol":1}"#)).await?;
     expect(&mut ws, "welcome").await?;
     let mut seq = 0;
@@ -160,6 +167,16 @@ fn ms(d: Duration) -> f64 {
 }
 
 async fn fanout(opts: &Opts) -> anyhow::Result<()> {
+    let (n, rounds, runs) = (opts.subscribers.max(1), opts.rounds.max(1), opts.runs.max(1));
+    for writers in [1, 2] {
+        let floor = tokio::task::spawn_blocking(move || tcp_floor(n, writers, rounds, runs)).await??;
+        println!(
+            "{:<44} all have it p50 {:.2} ms p99 {:.2} ms (median of {runs}; no WebSocket, no server)",
+            format!("fanout floor: {n} TCP writes, {writers} writer(s)"),
+            median(floor.iter().map(|r| ms(quantile(r, 0.5))).collect()),
+            median(floor.iter().map(|r| ms(quantile(r, 0.99))).collect()),
+        );
+    }
     let dir = tempfile::tempdir()?;
     let mut cfg = crate::scenarios::config(dir.path(), StorageConfig::Fjall, 1);
     cfg.listen = "127.0.0.1:0".parse()?;
@@ -181,41 +198,25 @@ async fn fanout_clients(addr: SocketAddr, opts: &Opts) -> anyhow::Result<()> {
     http.post(&url).send().await?.error_for_status()?;
 
     let t = Instant::now();
-    let conns = open_many(addr, n, Some("counter/fan")).await?;
-    println!("fanout: {n} subscribers of counter/fan connected in {:.1} s", t.elapsed().as_secs_f64());
-    let start_seq = conns.iter().map(|(_, s)| *s).max().unwrap_or(0);
-    if conns.iter().any(|(_, s)| *s != start_seq) {
-        anyhow::bail!("subscribers started at different seqs");
-    }
-
     let (tx, mut rx) = mpsc::unbounded_channel::<Arrival>();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut readers = JoinSet::new();
-    for (i, (mut ws, _)) in conns.into_iter().enumerate() {
-        let tx = tx.clone();
-        let mut stop = stop_rx.clone();
-        readers.spawn(async move {
-            loop {
-                tokio::select! {
-                    msg = ws.next() => {
-                        let Some(Ok(msg)) = msg else { return };
-                        let now = Instant::now();
-                        if let Some(Frame { op, seq: Some(seq) }) = parse(&msg)
-                            && op == "delta"
-                            && tx.send((i, seq, now)).is_err()
-                        {
-                            return;
-                        }
-                    }
-                    _ = stop.changed() => {
-                        let _ = ws.close(None).await;
-                        return;
-                    }
-                }
-            }
-        });
-    }
-    drop(tx);
+    let (readers, start_seq) = match opts.readers.as_str() {
+        "tasks" => {
+            let conns = open_many(addr, n, Some("counter/fan")).await?;
+            let seq = same_seq(conns.iter().map(|(_, s)| *s))?;
+            (Readers::tasks(conns, tx), seq)
+        }
+        "poll" => {
+            let conns = open_many_sync(addr, n, "counter/fan").await?;
+            let seq = same_seq(conns.iter().map(|(_, s)| *s))?;
+            (Readers::poll(conns.into_iter().map(|(ws, _)| ws).collect(), tx)?, seq)
+        }
+        other => anyhow::bail!("--readers must be poll or tasks, not {other:?}"),
+    };
+    println!(
+        "fanout: {n} subscribers of counter/fan connected in {:.1} s, read by {}",
+        t.elapsed().as_secs_f64(),
+        if opts.readers == "poll" { "one polling thread" } else { "one task each" }
+    );
 
     let mut seq = start_seq;
     let mut runs = Vec::new();
@@ -324,9 +325,273 @@ async fn fanout_clients(addr: SocketAddr, opts: &Opts) -> anyhow::Result<()> {
         deltas as f64 / secs,
     );
 
-    let _ = stop_tx.send(true);
-    while readers.join_next().await.is_some() {}
+    readers.stop().await
+}
+
+/// The one seq every subscriber's snapshot had.
+fn same_seq(mut seqs: impl Iterator<Item = u64>) -> anyhow::Result<u64> {
+    let first = seqs.next().unwrap_or(0);
+    if seqs.any(|s| s != first) {
+        anyhow::bail!("subscribers started at different seqs");
+    }
+    Ok(first)
+}
+
+/// What reads the subscribers' sockets and reports each delta's arrival.
+enum Readers {
+    /// One Tokio task per connection, in the runtime the server runs on.
+    Tasks { set: JoinSet<()>, stop: watch::Sender<bool> },
+    /// One thread for all connections, off the server's runtime.
+    Poll { thread: std::thread::JoinHandle<anyhow::Result<()>>, stop: Arc<AtomicBool> },
+}
+
+impl Readers {
+    fn tasks(conns: Vec<(Ws, u64)>, tx: mpsc::UnboundedSender<Arrival>) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let mut set = JoinSet::new();
+        for (i, (mut ws, _)) in conns.into_iter().enumerate() {
+            let tx = tx.clone();
+            let mut stop = stop_rx.clone();
+            set.spawn(async move {
+                loop {
+                    tokio::select! {
+                        msg = ws.next() => {
+                            let Some(Ok(msg)) = msg else { return };
+                            let now = Instant::now();
+                            if let Some(Frame { op, seq: Some(seq) }) = parse(&msg)
+                                && op == "delta"
+                                && tx.send((i, seq, now)).is_err()
+                            {
+                                return;
+                            }
+                        }
+                        _ = stop.changed() => {
+                            let _ = ws.close(None).await;
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        Self::Tasks { set, stop }
+    }
+
+    fn poll(conns: Vec<SyncWs>, tx: mpsc::UnboundedSender<Arrival>) -> anyhow::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread =
+            std::thread::Builder::new().name("fanout-readers".into()).spawn(move || poll_all(conns, &tx, &flag))?;
+        Ok(Self::Poll { thread, stop })
+    }
+
+    /// Closes every connection and waits for the readers to end.
+    async fn stop(self) -> anyhow::Result<()> {
+        match self {
+            Self::Tasks { mut set, stop } => {
+                let _ = stop.send(true);
+                while set.join_next().await.is_some() {}
+                Ok(())
+            }
+            Self::Poll { thread, stop } => {
+                stop.store(true, Ordering::Release);
+                tokio::task::spawn_blocking(move || thread.join())
+                    .await?
+                    .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
+            }
+        }
+    }
+}
+
+type SyncWs = tungstenite::WebSocket<std::net::TcpStream>;
+
+/// Reads every connection until `stop`: epoll readiness (edge-triggered),
+/// then tungstenite's sync `read` until the socket would block.
+fn poll_all(mut conns: Vec<SyncWs>, tx: &mpsc::UnboundedSender<Arrival>, stop: &AtomicBool) -> anyhow::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let mut poll = mio::Poll::new()?;
+    for (i, ws) in conns.iter_mut().enumerate() {
+        ws.get_mut().set_nonblocking(true)?;
+        let fd = ws.get_ref().as_raw_fd();
+        poll.registry().register(&mut mio::unix::SourceFd(&fd), mio::Token(i), mio::Interest::READABLE)?;
+    }
+    let mut events = mio::Events::with_capacity(1024);
+    let mut alive = vec![true; conns.len()];
+    while !stop.load(Ordering::Acquire) {
+        if let Err(e) = poll.poll(&mut events, Some(Duration::from_millis(50))) {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e.into());
+        }
+        for ev in &events {
+            let i = ev.token().0;
+            let Some(ws) = conns.get_mut(i).filter(|_| alive[i]) else { continue };
+            loop {
+                match ws.read() {
+                    Ok(msg) => {
+                        let now = Instant::now();
+                        if let Some(Frame { op, seq: Some(seq) }) = parse(&msg)
+                            && op == "delta"
+                            && tx.send((i, seq, now)).is_err()
+                        {
+                            return Ok(());
+                        }
+                    }
+                    Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        alive[i] = false;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    for ws in &mut conns {
+        let _ = ws.close(None);
+        let _ = ws.flush();
+    }
     Ok(())
+}
+
+/// [`open`] with tungstenite's sync API on a blocking socket (for
+/// [`poll_all`]).
+fn open_sync(addr: SocketAddr, actor: &str) -> anyhow::Result<(SyncWs, u64)> {
+    let stream = std::net::TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let (mut ws, _) = tungstenite::client::client_with_config(format!("ws://{addr}/v1/ws"), stream, Some(ws_config()))
+        .map_err(|e| anyhow::anyhow!("websocket handshake: {e}"))?;
+    ws.send(Message::text(r#"{"op":"hello","protocol":1}"#))?;
+    expect_sync(&mut ws, "welcome")?;
+    let frame = serde_json::json!({"op": "subscribe", "id": 1, "actor": actor});
+    ws.send(Message::text(frame.to_string()))?;
+    let seq = expect_sync(&mut ws, "snapshot")?.seq.unwrap_or(0);
+    ws.get_mut().set_read_timeout(None)?;
+    Ok((ws, seq))
+}
+
+/// [`expect`] for a blocking socket (its read timeout bounds the wait).
+fn expect_sync(ws: &mut SyncWs, want: &str) -> anyhow::Result<Frame> {
+    loop {
+        let msg = ws.read()?;
+        if let Some(f) = parse(&msg) {
+            if f.op == want {
+                return Ok(f);
+            }
+            if f.op == "goodbye" || f.op == "error" {
+                anyhow::bail!("server answered {msg:?} waiting for {want}");
+            }
+        }
+    }
+}
+
+/// [`open_many`] with [`open_sync`], on blocking threads.
+async fn open_many_sync(addr: SocketAddr, n: usize, actor: &'static str) -> anyhow::Result<Vec<(SyncWs, u64)>> {
+    let gate = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
+    let mut set = JoinSet::new();
+    for i in 0..n {
+        let permit = gate.clone().acquire_owned().await?;
+        set.spawn_blocking(move || {
+            let _permit = permit;
+            anyhow::Ok((i, open_sync(addr, actor)?))
+        });
+    }
+    let mut out: Vec<Option<(SyncWs, u64)>> = (0..n).map(|_| None).collect();
+    while let Some(r) = set.join_next().await {
+        let (i, c) = r??;
+        out[i] = Some(c);
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// The floor under `fanout` on this machine: `n` loopback TCP connections,
+/// `writers_n` threads writing a delta-sized frame (120 bytes) to their
+/// share of them with blocking `write`s (TCP_NODELAY), one thread reading
+/// them all through epoll like [`poll_all`]. A round is t0 (just before
+/// the writers are told to go) until the last socket has read its frame;
+/// per run, the sorted round times.
+fn tcp_floor(n: usize, writers_n: usize, rounds: usize, runs: usize) -> anyhow::Result<Vec<Vec<Duration>>> {
+    use std::io::{Read as _, Write as _};
+    use std::os::fd::AsRawFd as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let mut readers = Vec::with_capacity(n);
+    let mut writers = Vec::with_capacity(n);
+    let mut poll = mio::Poll::new()?;
+    for i in 0..n {
+        let r = std::net::TcpStream::connect(addr)?;
+        let (w, _) = listener.accept()?;
+        w.set_nodelay(true)?;
+        r.set_nonblocking(true)?;
+        poll.registry().register(&mut mio::unix::SourceFd(&r.as_raw_fd()), mio::Token(i), mio::Interest::READABLE)?;
+        readers.push(r);
+        writers.push(w);
+    }
+    // Each writer thread writes its share of the sockets when told to.
+    let mut go = Vec::new();
+    let mut threads = Vec::new();
+    let share = n.div_ceil(writers_n.max(1));
+    while !writers.is_empty() {
+        let mut mine: Vec<_> = writers.drain(..share.min(writers.len())).collect();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        go.push(tx);
+        threads.push(std::thread::spawn(move || -> std::io::Result<()> {
+            let frame = [b'x'; 120];
+            for () in rx {
+                for w in &mut mine {
+                    w.write_all(&frame)?;
+                }
+            }
+            Ok(())
+        }));
+    }
+    let mut events = mio::Events::with_capacity(1024);
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut times = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let t0 = Instant::now();
+            for tx in &go {
+                tx.send(()).map_err(|_| anyhow::anyhow!("a floor writer ended"))?;
+            }
+            let mut got = vec![false; n];
+            let (mut left, mut last) = (n, Instant::now());
+            let deadline = Instant::now() + ROUND_TIMEOUT;
+            while left > 0 {
+                if Instant::now() > deadline {
+                    anyhow::bail!("floor round timed out: {left} sockets without their frame");
+                }
+                poll.poll(&mut events, Some(Duration::from_millis(100)))?;
+                for ev in &events {
+                    let i = ev.token().0;
+                    let Some(r) = readers.get_mut(i) else { continue };
+                    loop {
+                        match r.read(&mut buf) {
+                            Ok(0) => anyhow::bail!("a floor connection closed"),
+                            Ok(_) if !got[i] => {
+                                got[i] = true;
+                                left -= 1;
+                                last = Instant::now();
+                            }
+                            Ok(_) => {}
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+            }
+            times.push(last.saturating_duration_since(t0));
+            std::thread::sleep(ROUND_GAP);
+        }
+        times.sort();
+        out.push(times);
+    }
+    drop(go);
+    for t in threads {
+        t.join().map_err(|_| anyhow::anyhow!("a floor writer panicked"))??;
+    }
+    Ok(out)
 }
 
 /// The `VmRSS` of process `pid`, in KiB.

@@ -53,6 +53,10 @@ pub(crate) enum Body {
     /// Switch to the version the registry names now (after a deploy or a
     /// rollback), migrating if needed, and re-render the watched views.
     Refresh,
+    /// Delete the actor's idempotency records made before `before_ms` (at
+    /// most [`MAX_SWEPT_PER_TURN`]); runs no guest code and replies with the
+    /// number deleted (u64 big-endian).
+    Sweep { before_ms: u64 },
 }
 
 /// Where a message comes from.
@@ -140,7 +144,12 @@ struct Effects {
     idempotent: Option<(String, Vec<u8>)>,
     /// The state schema to record (a migration).
     schema: Option<SchemaRecord>,
+    /// Expired idempotency records to delete.
+    swept: Vec<String>,
 }
+
+/// Idempotency records one sweep turn deletes at most (one commit).
+pub(crate) const MAX_SWEPT_PER_TURN: usize = 4096;
 
 /// Turns after which dirty views are rendered even if more messages wait.
 const MAX_DIRTY_TURNS: u32 = 64;
@@ -173,6 +182,9 @@ struct Activation {
     /// A schema to record with the next commit that writes state: a new
     /// actor of a class with a schema.
     record_schema: Option<SchemaRecord>,
+    /// Set by a turn after which the actor should passivate (it was
+    /// activated only to sweep its records).
+    passivate_soon: bool,
 }
 
 /// Runs the actor until it passivates.
@@ -201,6 +213,7 @@ pub(crate) async fn run(
         recent_idempotent: HashMap::new(),
         schema: None,
         record_schema: None,
+        passivate_soon: false,
     };
     let idle = rt.config.idle_timeout;
     loop {
@@ -211,7 +224,7 @@ pub(crate) async fn run(
             msg = rx.recv() => match msg {
                 Some(env) => {
                     act.turn(env, !rx.is_empty()).await;
-                    shared.stop.load(Ordering::Acquire)
+                    std::mem::take(&mut act.passivate_soon) || shared.stop.load(Ordering::Acquire)
                 }
                 None => true,
             },
@@ -391,6 +404,7 @@ impl Activation {
                     delivered,
                     idempotent,
                     schema: None,
+                    swept: Vec::new(),
                 });
                 Ok((reply, effects))
             }
@@ -402,6 +416,25 @@ impl Activation {
             Body::Refresh => {
                 self.ensure_instance().await.map_err(no_deps)?;
                 Ok((Vec::new(), None))
+            }
+            Body::Sweep { before_ms } => {
+                let swept = self.expired_records(before_ms).await.map_err(no_deps)?;
+                if self.instance.is_none() && self.views.is_none() {
+                    // Woken only for this: leave again at once.
+                    self.passivate_soon = true;
+                }
+                // The reply is the number of records deleted (u64 BE).
+                let count = (swept.len() as u64).to_be_bytes().to_vec();
+                Ok((
+                    count,
+                    (!swept.is_empty()).then(|| Effects {
+                        turn: Turn::default(),
+                        delivered: None,
+                        idempotent: None,
+                        schema: None,
+                        swept,
+                    }),
+                ))
             }
             Body::Alarm { name, due, give_up } => {
                 if self.alarm_table().await.map_err(no_deps)?.get(&name) != Some(&due) {
@@ -416,7 +449,10 @@ impl Activation {
                 };
                 // A fired alarm is done, unless the turn set it again.
                 turn.alarm_ops.entry(name).or_insert(None);
-                Ok((Vec::new(), Some(Effects { turn, delivered: None, idempotent: None, schema: None })))
+                Ok((
+                    Vec::new(),
+                    Some(Effects { turn, delivered: None, idempotent: None, schema: None, swept: Vec::new() }),
+                ))
             }
         }
     }
@@ -431,7 +467,7 @@ impl Activation {
     /// Enqueues the commit of a successful turn and applies its effects to
     /// the actor's in-memory view; returns the gate of the turn's output.
     fn commit(&mut self, effects: Effects) -> Gate {
-        let Effects { turn, delivered, idempotent, mut schema } = effects;
+        let Effects { turn, delivered, idempotent, mut schema, swept } = effects;
         let mut meta_writes: Vec<MetaWrite> = Vec::new();
         if schema.is_none() && !turn.writes.is_empty() {
             schema = self.record_schema.take();
@@ -453,6 +489,10 @@ impl Activation {
         if let Some((key, reply)) = &idempotent {
             let record = meta::encode_idempotent(turn.time_ms, reply);
             meta_writes.push(MetaWrite { key: meta::idempotency_key(&self.actor, key), value: Some(record) });
+        }
+        for key in &swept {
+            meta_writes.push(MetaWrite { key: meta::idempotency_key(&self.actor, key), value: None });
+            self.recent_idempotent.remove(key);
         }
         self.cache.apply(turn.writes.iter().map(|(k, v)| (k.clone(), v.clone())));
         let writes = turn.writes.into_iter().map(|(key, value)| Write { key, value }).collect();
@@ -598,7 +638,7 @@ impl Activation {
             .await
             .map_err(|(e, _)| e)?;
         let schema = Some((target.schema, target.id));
-        drop(self.commit(Effects { turn, delivered: None, idempotent: None, schema }));
+        drop(self.commit(Effects { turn, delivered: None, idempotent: None, schema, swept: Vec::new() }));
         tracing::info!(actor = %self.actor, from, to = target.schema, version = %target.id.short(), "migrated");
         Ok(())
     }
@@ -643,6 +683,27 @@ impl Activation {
             }
         }
         Err(CallError::Internal(format!("no deployed version reads this actor's state (schema {schema})")))
+    }
+
+    /// The idempotency keys of this actor's records made before
+    /// `before_ms`, at most [`MAX_SWEPT_PER_TURN`].
+    async fn expired_records(&mut self, before_ms: u64) -> Result<Vec<String>, CallError> {
+        let prefix = meta::idempotency_of(&self.actor);
+        let mut after: Option<Vec<u8>> = None;
+        let mut out = Vec::new();
+        while out.len() < MAX_SWEPT_PER_TURN {
+            let page = self.rt.store.meta_scan(&prefix, after.as_deref(), microlith_storage::MAX_SCAN_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.key.clone());
+            for entry in &page {
+                let expired = meta::decode_idempotent(&entry.value).is_none_or(|(at_ms, _)| at_ms < before_ms);
+                if expired && let Some((_, key)) = meta::parse_idempotency_key(&entry.key) {
+                    out.push(key);
+                }
+            }
+        }
+        out.truncate(MAX_SWEPT_PER_TURN);
+        Ok(out)
     }
 
     /// The recorded reply of a committed call with idempotency key `key`.

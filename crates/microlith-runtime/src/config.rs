@@ -48,6 +48,8 @@ pub struct RuntimeConfig {
     /// How long the reply of a call with an idempotency key is kept, so a
     /// retry with the same key returns it instead of running again.
     pub idempotency_ttl: Duration,
+    /// How often expired idempotency records are looked for and deleted.
+    pub idempotency_sweep_interval: Duration,
     /// Failed migrations after which a deploy rolls back by itself, unless
     /// the deploy gives its own limit.
     pub deploy_max_failures: u64,
@@ -106,6 +108,7 @@ impl Default for RuntimeConfig {
             alarm_retry_base: Duration::from_secs(1),
             alarm_max_retries: 6,
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            idempotency_sweep_interval: Duration::from_secs(3600),
             deploy_max_failures: 1,
         }
     }

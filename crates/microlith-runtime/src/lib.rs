@@ -34,6 +34,7 @@ mod host;
 mod meta;
 mod outbox;
 mod registry;
+mod sweep;
 mod task;
 mod upgrade;
 mod view;
@@ -139,6 +140,10 @@ pub struct Stats {
     pub turns: AtomicU64,
     /// Turns that trapped.
     pub traps: AtomicU64,
+    /// Expired idempotency records deleted (durably).
+    pub idempotency_swept: AtomicU64,
+    /// Sweeps of idempotency records completed.
+    pub idempotency_sweeps: AtomicU64,
 }
 
 /// Longest idempotency key, in bytes.
@@ -187,6 +192,7 @@ impl Runtime {
         upgrade::load_classes(&rt.inner).await?;
         let alarms = alarm::load(&rt.inner).await.map_err(|e| DeployError::Internal(format!("loading alarms: {e}")))?;
         task::spawn_tracked(&rt.inner.tasks, alarm::run(rt.inner.clone()));
+        task::spawn_tracked(&rt.inner.tasks, sweep::run(rt.inner.clone()));
         let replayed =
             outbox::replay(&rt.inner).await.map_err(|e| DeployError::Internal(format!("replaying the outbox: {e}")))?;
         tracing::info!(alarms, replayed, "runtime started");

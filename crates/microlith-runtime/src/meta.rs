@@ -9,7 +9,8 @@
 //!
 //! * `d/ <actor prefix> <idempotency key>` → record time (u64 big-endian
 //!   ms) followed by the reply: a call with that key committed (written
-//!   with the call's turn).
+//!   with the call's turn; deleted by the actor once older than the
+//!   idempotency TTL, see [`crate::sweep`]).
 //!
 //! * `s/ <actor prefix>` → state schema (u32 big-endian) followed by the
 //!   32-byte id of the version that wrote it: the layout of the actor's
@@ -31,7 +32,7 @@ pub(crate) const OUTBOX: &[u8] = b"o/";
 /// Prefix of every delivery marker.
 const INBOX: &[u8] = b"i/";
 /// Prefix of every idempotency record.
-const IDEMPOTENCY: &[u8] = b"d/";
+pub(crate) const IDEMPOTENCY: &[u8] = b"d/";
 
 /// Prefix of every state-schema record.
 const SCHEMA: &[u8] = b"s/";
@@ -95,6 +96,18 @@ pub(crate) fn parse_alarm_key(key: &[u8]) -> Option<(ActorId, String)> {
 /// The key of `actor`'s record of the call with idempotency key `key`.
 pub(crate) fn idempotency_key(actor: &ActorId, key: &str) -> Vec<u8> {
     with_prefix(IDEMPOTENCY, actor, key.as_bytes())
+}
+
+/// The prefix of `actor`'s idempotency records.
+pub(crate) fn idempotency_of(actor: &ActorId) -> Vec<u8> {
+    with_prefix(IDEMPOTENCY, actor, &[])
+}
+
+/// Splits an idempotency record's key into its actor and idempotency key.
+pub(crate) fn parse_idempotency_key(key: &[u8]) -> Option<(ActorId, String)> {
+    let rest = key.strip_prefix(IDEMPOTENCY)?;
+    let (class, key, idem) = microlith_storage::split_state_key(rest)?;
+    Some((ActorId::parse(class, key).ok()?, idem.to_string()))
 }
 
 /// Encodes an idempotency record: when it was made, and the reply.

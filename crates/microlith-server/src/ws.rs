@@ -533,7 +533,19 @@ async fn send_delta(sub: u64, epoch: &str, u: &Update, out: &Sink) -> bool {
 /// around the feed's shared, already serialized patch without parsing it
 /// again: this runs once per subscriber and change. `epoch` is hex.
 fn delta_text(sub: u64, epoch: &str, base: u64, seq: u64, patch: &str) -> String {
-    format!(r#"{{"op":"delta","sub":{sub},"epoch":"{epoch}","base":{base},"seq":{seq},"patch":{patch}}}"#)
+    let mut s = String::with_capacity(80 + epoch.len() + patch.len());
+    s.push_str(r#"{"op":"delta","sub":"#);
+    s.push_str(itoa::Buffer::new().format(sub));
+    s.push_str(r#","epoch":""#);
+    s.push_str(epoch);
+    s.push_str(r#"","base":"#);
+    s.push_str(itoa::Buffer::new().format(base));
+    s.push_str(r#","seq":"#);
+    s.push_str(itoa::Buffer::new().format(seq));
+    s.push_str(r#","patch":"#);
+    s.push_str(patch);
+    s.push('}');
+    s
 }
 
 /// A snapshot frame's text, like [`delta_text`].
@@ -551,6 +563,12 @@ mod tests {
     fn prebuilt_frames_decode_as_server_frames() {
         let d = ServerFrame::decode(&delta_text(3, "00ff", 4, 5, r#"[{"op":"remove","path":"/a"}]"#));
         assert!(matches!(d, Ok(ServerFrame::Delta(DeltaFrame { sub: 3, base: 4, seq: 5, .. }))), "{d:?}");
+        let big = delta_text(u64::MAX, "00ff", u64::MAX - 1, u64::MAX, "[]");
+        let d = ServerFrame::decode(&big);
+        assert!(
+            matches!(d, Ok(ServerFrame::Delta(DeltaFrame { sub: u64::MAX, base, seq: u64::MAX, .. })) if base == u64::MAX - 1),
+            "{d:?}"
+        );
         let s = ServerFrame::decode(&snapshot_text(3, "00ff", 0, r#"{"items":[]}"#));
         assert!(matches!(s, Ok(ServerFrame::Snapshot(SnapshotFrame { sub: 3, seq: 0, .. }))), "{s:?}");
     }

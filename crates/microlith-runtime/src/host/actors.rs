@@ -101,7 +101,7 @@ impl HostState {
                 }
                 _ => Err(CallError::Overloaded("a reentrant call arrived after its chain moved on".into())),
             },
-            Body::Alarm { .. } | Body::View { .. } | Body::Refresh => {
+            Body::Alarm { .. } | Body::View { .. } | Body::Refresh | Body::Sweep { .. } => {
                 Err(CallError::Internal("only calls can be reentrant".into()))
             }
         };

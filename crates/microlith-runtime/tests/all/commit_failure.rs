@@ -61,7 +61,7 @@ impl Store for FlakyStore {
     }
 }
 
-fn counter_wasm() -> Vec<u8> {
+pub(crate) fn counter_wasm() -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wasm/counter.wasm");
     std::fs::read(path).expect("examples/wasm/counter.wasm (run scripts/build-guests)")
 }
