@@ -71,6 +71,11 @@ fn parse(msg: &Message) -> Option<Frame> {
     }
 }
 
+/// The seq of a delta frame (`None` for any other message).
+fn delta_seq(msg: &Message) -> Option<u64> {
+    parse(msg).filter(|f| f.op == "delta")?.seq
+}
+
 /// Reads frames until one whose `op` is `want` arrives; fails on `goodbye`,
 /// `error`, close or timeout.
 async fn expect(ws: &mut Ws, want: &str) -> anyhow::Result<Frame> {
@@ -358,8 +363,7 @@ impl Readers {
                         msg = ws.next() => {
                             let Some(Ok(msg)) = msg else { return };
                             let now = Instant::now();
-                            if let Some(Frame { op, seq: Some(seq) }) = parse(&msg)
-                                && op == "delta"
+                            if let Some(seq) = delta_seq(&msg)
                                 && tx.send((i, seq, now)).is_err()
                             {
                                 return;
@@ -430,8 +434,7 @@ fn poll_all(mut conns: Vec<SyncWs>, tx: &mpsc::UnboundedSender<Arrival>, stop: &
                 match ws.read() {
                     Ok(msg) => {
                         let now = Instant::now();
-                        if let Some(Frame { op, seq: Some(seq) }) = parse(&msg)
-                            && op == "delta"
+                        if let Some(seq) = delta_seq(&msg)
                             && tx.send((i, seq, now)).is_err()
                         {
                             return Ok(());

@@ -696,8 +696,9 @@ impl Activation {
             let Some(last) = page.last() else { break };
             after = Some(last.key.clone());
             for entry in &page {
-                let expired = meta::decode_idempotent(&entry.value).is_none_or(|(at_ms, _)| at_ms < before_ms);
-                if expired && let Some((_, key)) = meta::parse_idempotency_key(&entry.key) {
+                if meta::made_before(&entry.value, before_ms)
+                    && let Some((_, key)) = meta::parse_idempotency_key(&entry.key)
+                {
                     out.push(key);
                 }
             }

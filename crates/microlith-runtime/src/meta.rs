@@ -110,6 +110,12 @@ pub(crate) fn parse_idempotency_key(key: &[u8]) -> Option<(ActorId, String)> {
     Some((ActorId::parse(class, key).ok()?, idem.to_string()))
 }
 
+/// Whether an idempotency record was made before `before_ms` (an
+/// undecodable one counts as expired).
+pub(crate) fn made_before(record: &[u8], before_ms: u64) -> bool {
+    decode_idempotent(record).is_none_or(|(at_ms, _)| at_ms < before_ms)
+}
+
 /// Encodes an idempotency record: when it was made, and the reply.
 pub(crate) fn encode_idempotent(at_ms: u64, reply: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + reply.len());

@@ -55,8 +55,10 @@ async fn pass(rt: &Arc<Inner>) -> Result<usize, CallError> {
         let Some(last) = page.last() else { break };
         after = Some(last.key.clone());
         for entry in page {
-            let expired = meta::decode_idempotent(&entry.value).is_none_or(|(at_ms, _)| at_ms < before_ms);
-            let Some((actor, _)) = meta::parse_idempotency_key(&entry.key).filter(|_| expired) else { continue };
+            if !meta::made_before(&entry.value, before_ms) {
+                continue;
+            }
+            let Some((actor, _)) = meta::parse_idempotency_key(&entry.key) else { continue };
             match &mut current {
                 // Already asked, and that turn covered this record.
                 Some((a, seen)) if *a == actor && *seen < MAX_SWEPT_PER_TURN => *seen += 1,
