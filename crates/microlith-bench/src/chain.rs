@@ -52,13 +52,19 @@ pub(crate) fn cpu_now() -> Duration {
 }
 
 /// Opens a runtime (no HTTP edge) on `storage` in `dir`, configured like
-/// the server's defaults with room for many actors.
-pub(crate) async fn open_runtime(dir: &Path, storage: StorageConfig) -> anyhow::Result<Runtime> {
+/// the server's defaults with room for the few hundred actors these benches
+/// touch. The pool is sized to `max_active`, and each slot costs memory maps:
+/// two runtimes side by side at 20,000 each pass Linux's default
+/// `vm.max_map_count` (65,530) and wasmtime fails with ENOMEM.
+/// `handoff`: whether calls to idle actors run on the caller's task
+/// (the default), or every call queues in the target's mailbox.
+pub(crate) async fn open_runtime(dir: &Path, storage: StorageConfig, handoff: bool) -> anyhow::Result<Runtime> {
     let mut cfg = ServerConfig { data_dir: dir.to_path_buf(), storage, ..ServerConfig::default() };
-    cfg.actors.max_active = 20_000;
+    cfg.actors.max_active = 2_000;
     cfg.actors.mailbox_capacity = 4096;
     let store = microlith_server::open_store(&cfg).await?;
-    Ok(Runtime::open(cfg.runtime_config()?, store).await?)
+    let config = microlith_runtime::RuntimeConfig { handoff, ..cfg.runtime_config()? };
+    Ok(Runtime::open(config, store).await?)
 }
 
 /// Sorted samples → the `q` quantile.
@@ -303,8 +309,11 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let dur = Duration::from_secs_f64(opts.seconds);
 
     let dir = tempfile::tempdir()?;
-    let rt = open_runtime(dir.path(), StorageConfig::Fjall).await?;
+    let rt = open_runtime(dir.path(), StorageConfig::Fjall, true).await?;
     seed_microlith(&rt, &data).await?;
+    let queued_dir = tempfile::tempdir()?;
+    let queued = open_runtime(queued_dir.path(), StorageConfig::Fjall, false).await?;
+    seed_microlith(&queued, &data).await?;
     let svc = services::start(&data).await?;
 
     let variants = [
@@ -314,6 +323,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
             "(b)  HTTP+JSON micro-services",
             Variant::Http { client: services::client()?, url: svc.checkout_url.as_str().into() },
         ),
+        ("(aq) (a), every call queued", Variant::Microlith { rt: queued.clone(), per_user: false }),
     ];
     for (_, v) in &variants {
         verify_and_warm(v, &data, &users, tasks).await?;
@@ -369,8 +379,14 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
          request still serialises through them."
     );
 
+    println!(
+        "  (aq) is (a) with hand-off off: every call goes through the callee's mailbox and task \
+         (how all calls ran before 2026-12-02)."
+    );
+
     svc.stop();
     rt.shutdown(Duration::from_secs(10)).await;
+    queued.shutdown(Duration::from_secs(10)).await;
     Ok(())
 }
 

@@ -25,7 +25,7 @@ use crate::Inner;
 use crate::alarm::now_ms;
 use crate::cache::StateCache;
 use crate::calls::Chain;
-use crate::directory::ActorShared;
+use crate::directory::{ActorShared, Claim};
 use crate::error::CallError;
 use crate::host::{HostState, MemoryCap, MemoryLimitExceeded, Turn, TurnMode};
 use crate::meta::{self, MsgId};
@@ -158,7 +158,7 @@ const MAX_DIRTY_TURNS: u32 = 64;
 /// are still in flight (those are always kept: the store has not got them).
 const MAX_RECENT_IDEMPOTENT: usize = 256;
 
-struct Activation {
+pub(crate) struct Activation {
     rt: Arc<Inner>,
     actor: ActorId,
     instance: Option<Instance>,
@@ -196,8 +196,10 @@ pub(crate) async fn run(
     reentry: mpsc::UnboundedReceiver<Envelope>,
 ) {
     rt.stats.activations.fetch_add(1, Ordering::Relaxed);
+    // However the task ends, even dropped with the runtime.
+    let _end = EndGuard(shared.clone());
     let views = rt.views.get(&actor);
-    let mut act = Activation {
+    *shared.slot.lock().await = Some(Activation {
         incarnation: rt.next_incarnation.fetch_add(1, Ordering::Relaxed),
         rt: rt.clone(),
         actor,
@@ -214,29 +216,75 @@ pub(crate) async fn run(
         schema: None,
         record_schema: None,
         passivate_soon: false,
-    };
+    });
     let idle = rt.config.idle_timeout;
     loop {
+        let handoffs = shared.handoffs.load(Ordering::Acquire);
         // Cancel safety: `recv` loses nothing when another branch wins; the
         // other branches are level-triggered signals re-checked each pass.
         let stop = tokio::select! {
             biased;
             msg = rx.recv() => match msg {
                 Some(env) => {
+                    let mut slot = shared.slot.lock().await;
+                    // Holding the turn lock: a claim can no longer overtake it.
+                    shared.queued.fetch_sub(1, Ordering::AcqRel);
+                    let Some(act) = slot.as_mut() else { break };
                     act.turn(env, !rx.is_empty()).await;
                     std::mem::take(&mut act.passivate_soon) || shared.stop.load(Ordering::Acquire)
                 }
                 None => true,
             },
             () = rt.shutdown.cancelled() => true,
-            () = shared.wake.notified() => shared.stop.load(Ordering::Acquire),
-            () = tokio::time::sleep(idle) => true,
+            () = shared.wake.notified() => {
+                if shared.render.swap(false, Ordering::AcqRel)
+                    && let Some(act) = shared.slot.lock().await.as_mut()
+                    && act.dirty_turns > 0
+                {
+                    act.render_views(None).await;
+                }
+                shared.stop.load(Ordering::Acquire)
+            }
+            // Idle unless callers ran turns meanwhile.
+            () = tokio::time::sleep(idle) => shared.handoffs.load(Ordering::Acquire) == handoffs,
         };
-        if stop && act.try_passivate(&shared, &rx).await {
-            break;
+        if stop {
+            let mut slot = shared.slot.lock().await;
+            let Some(act) = slot.as_mut() else { break };
+            if act.try_passivate(&shared, &rx).await {
+                *slot = None;
+                break;
+            }
         }
     }
     rt.stats.passivations.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Ends the activation when its task ends (see [`ActorShared::end`]).
+struct EndGuard(Arc<ActorShared>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+/// Runs a claimed activation's turn on the caller's task (see
+/// `crate::handoff`); views it leaves dirty are rendered by the
+/// activation's own task.
+pub(crate) async fn run_claimed(mut claim: Claim, body: Body, origin: Origin) -> Gated {
+    let shared = claim.shared.clone();
+    let Some(act) = claim.activation.as_mut() else {
+        return Gated { result: Err(CallError::Internal("the activation ended".into())), gate: Gate::default() };
+    };
+    shared.handoffs.fetch_add(1, Ordering::AcqRel);
+    act.rt.stats.handoffs.fetch_add(1, Ordering::Relaxed);
+    let gated = act.step(body, origin).await;
+    if act.dirty_turns > 0 && act.views.is_some() {
+        shared.render.store(true, Ordering::Release);
+        shared.wake.notify_one();
+    }
+    gated
 }
 
 /// A wasmtime store for one instance of `actor`: memory cap, and an epoch
@@ -323,6 +371,18 @@ impl Activation {
     /// Runs one message; `more_queued` says whether others wait behind it
     /// (views are rendered once the mailbox is empty).
     async fn turn(&mut self, env: Envelope, more_queued: bool) {
+        let Envelope { body, origin, reply } = env;
+        let gated = self.step(body, origin).await;
+        // The caller may have gone away; its reply is simply dropped.
+        let _ = reply.send(gated);
+        if self.dirty_turns > 0 && (!more_queued || self.dirty_turns >= MAX_DIRTY_TURNS) {
+            self.render_views(None).await;
+        }
+    }
+
+    /// Runs one message as a turn and commits its effects; returns the
+    /// reply with the gate it must pass.
+    async fn step(&mut self, body: Body, origin: Origin) -> Gated {
         self.reap();
         if self.in_flight.len() >= self.rt.config.max_pipelined_commits
             && let Some(oldest) = self.in_flight.front().cloned()
@@ -332,7 +392,6 @@ impl Activation {
         }
         let turn_id = self.rt.next_turn.fetch_add(1, Ordering::Relaxed);
         self.rt.stats.turns.fetch_add(1, Ordering::Relaxed);
-        let Envelope { body, origin, reply } = env;
         let span = tracing::debug_span!("turn", actor = %self.actor, turn = turn_id);
         let result = self.run(turn_id, body, origin).instrument(span).await;
         let gated = match result {
@@ -353,11 +412,7 @@ impl Activation {
             self.in_flight.clear();
             self.cache.clear();
         }
-        // The caller may have gone away; its reply is simply dropped.
-        let _ = reply.send(gated);
-        if self.dirty_turns > 0 && (!more_queued || self.dirty_turns >= MAX_DIRTY_TURNS) {
-            self.render_views(None).await;
-        }
+        gated
     }
 
     /// Runs one message; on success returns the reply and the effects to

@@ -53,6 +53,10 @@ pub struct RuntimeConfig {
     /// Failed migrations after which a deploy rolls back by itself, unless
     /// the deploy gives its own limit.
     pub deploy_max_failures: u64,
+    /// Whether a call to an idle actor runs on the caller's task instead of
+    /// waking the actor's own (see `handoff`). Off, every call queues; the
+    /// benchmarks compare the two.
+    pub handoff: bool,
 }
 
 /// Size limits enforced on guests and callers.
@@ -110,6 +114,7 @@ impl Default for RuntimeConfig {
             idempotency_ttl: Duration::from_secs(24 * 3600),
             idempotency_sweep_interval: Duration::from_secs(3600),
             deploy_max_failures: 1,
+            handoff: true,
         }
     }
 }

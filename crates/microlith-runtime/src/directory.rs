@@ -10,19 +10,27 @@
 //! same chain goes to the actor's reentry channel instead of its mailbox:
 //! the waiting turn serves it (see `host::actors`).
 //!
+//! An idle actor's turn may also run on the caller's task instead of its
+//! own (a *hand-off*, see `crate::handoff`): [`Directory::claim`] lends the
+//! caller the activation itself when no message waits in the mailbox and
+//! no turn is running. The count of queued messages is kept beside the
+//! mailbox, under the same lock, and drops only once the activation holds
+//! the message's turn lock, so a claim can never overtake a message that
+//! was queued before it.
+//!
 //! The directory is an LRU list. When it holds more than `max_active` actors,
 //! the least recently used ones are asked to passivate; one that is busy
 //! finishes its queue first, so the cap is soft.
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use lru::LruCache;
 use microlith_core::ActorId;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, OwnedMutexGuard, mpsc};
 
-use crate::actor::Envelope;
+use crate::actor::{Activation, Envelope};
 use crate::error::CallError;
 
 /// Signals shared between the directory and one activation.
@@ -32,6 +40,47 @@ pub(crate) struct ActorShared {
     /// new message arrives for it.
     pub stop: AtomicBool,
     pub wake: Notify,
+    /// The activation, locked by whoever runs its turn: its own task, or
+    /// a caller that claimed it (`None` before the task starts and after
+    /// it ended).
+    pub slot: Arc<tokio::sync::Mutex<Option<Activation>>>,
+    /// Messages put in the mailbox whose turns have not taken `slot` yet.
+    pub queued: AtomicUsize,
+    /// Turns run by callers; the activation's idle timer restarts when it
+    /// moved.
+    pub handoffs: AtomicU64,
+    /// Set after a caller's turn left views to render; the activation's
+    /// task renders them when woken.
+    pub render: AtomicBool,
+    /// Set when the activation's task has ended (or was dropped with the
+    /// runtime): whoever holds `slot` then drops the activation, which
+    /// holds the runtime — kept, it would keep the runtime alive.
+    pub ended: AtomicBool,
+}
+
+impl ActorShared {
+    /// Marks the activation's task ended and drops the activation unless
+    /// a claim holds it (that claim drops it when it ends).
+    pub fn end(&self) {
+        self.ended.store(true, Ordering::SeqCst);
+        if let Ok(mut slot) = self.slot.try_lock() {
+            *slot = None;
+        }
+    }
+}
+
+/// An activation lent to a caller for one turn (see [`Directory::claim`]).
+pub(crate) struct Claim {
+    pub activation: OwnedMutexGuard<Option<Activation>>,
+    pub shared: Arc<ActorShared>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.shared.ended.load(Ordering::SeqCst) {
+            *self.activation = None;
+        }
+    }
 }
 
 struct Handle {
@@ -93,7 +142,10 @@ impl Directory {
                 };
             }
             return match h.tx.try_send(env) {
-                Ok(()) => Ok(Dispatched::Queued),
+                Ok(()) => {
+                    h.shared.queued.fetch_add(1, Ordering::AcqRel);
+                    Ok(Dispatched::Queued)
+                }
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     Err(CallError::Overloaded(format!("the mailbox of {actor} is full")))
                 }
@@ -112,8 +164,27 @@ impl Directory {
         if tx.try_send(env).is_err() {
             return Err(CallError::Internal("a new mailbox refused its first message".into()));
         }
+        shared.queued.store(1, Ordering::Release);
         inner.actors.put(actor.clone(), Handle { tx, reentry, shared: shared.clone() });
         Ok(Dispatched::Spawn(shared, rx, reentry_rx))
+    }
+
+    /// Lends `actor`'s activation to the caller for one turn if it is
+    /// active, no message waits for it and no turn is running. `None`: the
+    /// message must go through [`Directory::dispatch`].
+    pub fn claim(&self, actor: &ActorId) -> Option<Claim> {
+        let mut inner = self.inner.lock().ok()?;
+        if inner.closed {
+            return None;
+        }
+        let h = inner.actors.get(actor)?;
+        if h.shared.queued.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        let activation = h.shared.slot.clone().try_lock_owned().ok()?;
+        activation.as_ref()?;
+        h.shared.stop.store(false, Ordering::Release);
+        Some(Claim { activation, shared: h.shared.clone() })
     }
 
     /// Removes `actor` if `shared` is its current activation and its mailbox

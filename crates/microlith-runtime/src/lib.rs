@@ -30,6 +30,7 @@ mod config;
 mod directory;
 mod engine;
 mod error;
+mod handoff;
 mod host;
 mod meta;
 mod outbox;
@@ -83,21 +84,28 @@ pub(crate) fn enqueue(
     Ok(rx)
 }
 
-/// Waits for a reply and for its gate: the result may leave the process.
+/// Waits for a queued message's reply and for its gate.
 pub(crate) async fn await_reply(rx: oneshot::Receiver<Gated>) -> Result<Vec<u8>, CallError> {
-    let Gated { result, gate } = rx.await.map_err(|_| CallError::Internal("the actor dropped the reply".into()))?;
+    await_pending(handoff::Pending::Queued(rx)).await
+}
+
+/// Waits for a reply and for its gate: the result may leave the process.
+async fn await_pending(pending: handoff::Pending) -> Result<Vec<u8>, CallError> {
+    let Gated { result, gate } =
+        pending.await.map_err(|()| CallError::Internal("the actor dropped the reply".into()))?;
     gate.pass().await?;
     result
 }
 
-/// [`enqueue`] then [`await_reply`].
+/// Runs `body` on `actor` (on this task when the actor is idle, see
+/// `handoff`) and waits for its gated reply.
 pub(crate) async fn request(
     rt: &Arc<Inner>,
     actor: &ActorId,
     body: Body,
     origin: Origin,
 ) -> Result<Vec<u8>, CallError> {
-    await_reply(enqueue(rt, actor, body, origin)?).await
+    await_pending(handoff::start(rt, actor, body, origin)?).await
 }
 
 /// A handle to the runtime. Cheap to clone.
@@ -144,6 +152,8 @@ pub struct Stats {
     pub idempotency_swept: AtomicU64,
     /// Sweeps of idempotency records completed.
     pub idempotency_sweeps: AtomicU64,
+    /// Turns run on the caller's task (hand-offs to idle actors).
+    pub handoffs: AtomicU64,
 }
 
 /// Longest idempotency key, in bytes.

@@ -119,6 +119,9 @@ pub struct ActorsConfig {
     /// Failed migrations after which a deploy rolls back by itself (a
     /// deploy may give its own `max_failures`).
     pub deploy_max_failures: u64,
+    /// Run a call to an idle actor on the caller's task (a direct hand-off)
+    /// instead of waking the actor's own; `false` queues every call.
+    pub handoff: bool,
 }
 
 impl Default for ServerConfig {
@@ -155,6 +158,7 @@ impl Default for ActorsConfig {
             alarm_retry_base_ms: rt.alarm_retry_base.as_millis() as u64,
             alarm_max_retries: rt.alarm_max_retries,
             deploy_max_failures: rt.deploy_max_failures,
+            handoff: rt.handoff,
         }
     }
 }
@@ -203,6 +207,7 @@ impl ServerConfig {
             alarm_retry_base: Duration::from_millis(a.alarm_retry_base_ms),
             alarm_max_retries: a.alarm_max_retries,
             deploy_max_failures: a.deploy_max_failures,
+            handoff: a.handoff,
             ..RuntimeConfig::default()
         })
     }

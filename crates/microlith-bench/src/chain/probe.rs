@@ -28,8 +28,8 @@ const ALARMS: usize = 500;
 /// Actors they are spread over.
 const ALARM_ACTORS: usize = 100;
 
-async fn probe_runtime(dir: &std::path::Path) -> anyhow::Result<Runtime> {
-    let rt = open_runtime(dir, StorageConfig::Fjall).await?;
+async fn probe_runtime(dir: &std::path::Path, handoff: bool) -> anyhow::Result<Runtime> {
+    let rt = open_runtime(dir, StorageConfig::Fjall, handoff).await?;
     rt.deploy("probe", PROBE.to_vec()).await?;
     Ok(rt)
 }
@@ -93,33 +93,47 @@ async fn call_rate(rt: &Runtime, callers: usize, dur: Duration) -> anyhow::Resul
     })
 }
 
-/// `calls`: actor-to-actor call rate.
+/// `calls`: actor-to-actor call rate, with hand-off (calls to idle
+/// actors run on the caller's task) and with every call queued, the two
+/// runtimes alternating run by run.
 pub async fn calls(opts: &Opts) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let rt = probe_runtime(dir.path()).await?;
+    let (dir, queued_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let runtimes = [
+        ("hand-off", probe_runtime(dir.path(), true).await?),
+        ("queued", probe_runtime(queued_dir.path(), false).await?),
+    ];
     let dur = Duration::from_secs_f64(opts.seconds);
     println!(
         "calls: probe/caller-<i> `call` turns of {PER_TURN} `echo` calls to probe/callee-<i> (no HTTP, fjall), \
-         median of {} run(s)",
+         median of {} run(s); hand-off = calls to idle actors run on the caller's task, queued = every call \
+         through the callee's mailbox",
         opts.runs.max(1)
     );
     for callers in [1, 8] {
-        call_rate(&rt, callers, Duration::from_millis(300)).await?;
-        let mut runs = Vec::new();
-        for _ in 0..opts.runs.max(1) {
-            runs.push(call_rate(&rt, callers, dur).await?);
+        let mut runs: [Vec<CallRate>; 2] = [Vec::new(), Vec::new()];
+        for (_, rt) in &runtimes {
+            call_rate(rt, callers, Duration::from_millis(300)).await?;
         }
-        let rate = median(runs.iter().map(|r| r.calls_per_s).collect());
-        let per_call = median(runs.iter().map(|r| r.per_call.as_secs_f64()).collect());
-        let cpu = median(runs.iter().map(|r| r.cpu_per_call.as_secs_f64()).collect());
-        println!(
-            "  {:<42} {rate:>10.0} calls/s   {:>6.2} µs/call (turn p50 / {PER_TURN})   CPU {:>6.2} µs/call",
-            format!("{callers} caller(s) → {callers} callee(s)"),
-            per_call * 1e6,
-            cpu * 1e6
-        );
+        for _ in 0..opts.runs.max(1) {
+            for (i, (_, rt)) in runtimes.iter().enumerate() {
+                runs[i].push(call_rate(rt, callers, dur).await?);
+            }
+        }
+        for ((name, _), runs) in runtimes.iter().zip(&runs) {
+            let rate = median(runs.iter().map(|r| r.calls_per_s).collect());
+            let per_call = median(runs.iter().map(|r| r.per_call.as_secs_f64()).collect());
+            let cpu = median(runs.iter().map(|r| r.cpu_per_call.as_secs_f64()).collect());
+            println!(
+                "  {:<42} {rate:>10.0} calls/s   {:>6.2} µs/call (turn p50 / {PER_TURN})   CPU {:>6.2} µs/call",
+                format!("{callers} caller(s) → {callers} callee(s), {name}"),
+                per_call * 1e6,
+                cpu * 1e6
+            );
+        }
     }
-    rt.shutdown(Duration::from_secs(10)).await;
+    for (_, rt) in &runtimes {
+        rt.shutdown(Duration::from_secs(10)).await;
+    }
     Ok(())
 }
 
@@ -213,7 +227,7 @@ async fn alarm_round(rt: &Runtime, round: usize) -> anyhow::Result<Precision> {
 /// `alarms`: alarm precision.
 pub async fn alarms(opts: &Opts) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let rt = probe_runtime(dir.path()).await?;
+    let rt = probe_runtime(dir.path(), true).await?;
     let mut runs = Vec::new();
     for round in 0..opts.runs.max(1) {
         runs.push(alarm_round(&rt, round).await?);

@@ -1,8 +1,9 @@
 //! `microlith:actor/actors`: calls and one-way sends to other actors.
 //!
 //! A call hands the message to the target's mailbox (or, when the target is
-//! waiting earlier in the same chain, to its reentry channel) and suspends
-//! the caller until the reply comes. The reply is handed over at once, with
+//! waiting earlier in the same chain, to its reentry channel; or, when the
+//! target is idle, runs the target's turn itself: `crate::handoff`) and
+//! suspends the caller until the reply comes. The reply is handed over at once, with
 //! the callee's commit ticket; the caller's own outputs later wait for it
 //! (see `Gate`). While suspended, the caller serves reentrant calls of its
 //! chain: each runs as a nested turn on a fresh instance of the same
@@ -17,11 +18,12 @@ use std::time::{Duration, Instant};
 use microlith_core::ActorId;
 use microlith_wit::actors::Host;
 use microlith_wit::types::{ActorRef, CallError as WitCallError};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use super::HostState;
 use crate::actor::{Body, Envelope, Gated, Origin, classify_trap, handle_error};
 use crate::error::CallError;
+use crate::handoff::Pending;
 use crate::outbox::OutMsg;
 
 fn actor_ref(a: &ActorId) -> ActorRef {
@@ -73,13 +75,13 @@ impl HostState {
 
     /// Waits for `rx`, serving reentrant calls meanwhile. `Ok(None)` is a
     /// timeout; `Err` means the callee dropped the message unanswered.
-    async fn wait_reply(&mut self, mut rx: oneshot::Receiver<Gated>, timeout: Duration) -> Result<Option<Gated>, ()> {
+    async fn wait_reply(&mut self, mut rx: Pending, timeout: Duration) -> Result<Option<Gated>, ()> {
         let sleep = tokio::time::sleep(timeout);
         tokio::pin!(sleep);
         let mut reentry = self.reentry.take();
         let outcome = loop {
             tokio::select! {
-                reply = &mut rx => break reply.map(Some).map_err(drop),
+                reply = &mut rx => break reply.map(Some),
                 env = next_reentry(&mut reentry) => {
                     self.reentry = reentry.take();
                     Box::pin(self.run_nested(env)).await;
@@ -180,7 +182,7 @@ impl Host for HostState {
             chain: Some(chain),
             delivery: None,
         };
-        let rx = match crate::enqueue(&rt, &target, Body::Call { method, payload, idempotency: None }, origin) {
+        let rx = match crate::handoff::start(&rt, &target, Body::Call { method, payload, idempotency: None }, origin) {
             Ok(rx) => rx,
             Err(e) => return Ok(Err(to_wit(e))),
         };

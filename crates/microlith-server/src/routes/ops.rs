@@ -31,6 +31,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     counter("microlith_turns_total", "Turns started.", s.turns.load(Ordering::Relaxed), "counter");
     counter("microlith_traps_total", "Turns that trapped.", s.traps.load(Ordering::Relaxed), "counter");
     counter("microlith_activations_total", "Actor activations.", s.activations.load(Ordering::Relaxed), "counter");
+    counter(
+        "microlith_handoffs_total",
+        "Calls to idle actors run on the caller's task.",
+        s.handoffs.load(Ordering::Relaxed),
+        "counter",
+    );
     counter("microlith_passivations_total", "Actor passivations.", s.passivations.load(Ordering::Relaxed), "counter");
     counter("microlith_active_actors", "Actors currently active.", state.runtime.active_actors() as u64, "gauge");
     counter("microlith_classes", "Deployed classes.", state.runtime.class_count() as u64, "gauge");

@@ -8,6 +8,7 @@ mod admin;
 mod alarms;
 mod calls;
 mod conformance;
+mod handoff;
 mod isolation;
 mod lifecycle;
 mod sends;
