@@ -204,6 +204,12 @@ struct SetMany {
     entries: Vec<KeyValue>,
 }
 
+/// `relay`: the probe actors (keys) the call still has to pass through.
+#[derive(Deserialize)]
+struct Relay {
+    path: Vec<String>,
+}
+
 /// State keys under this prefix are shown in the view (without it).
 const VIEW_PREFIX: &str = "v/";
 /// State key that selects how `render` behaves.
@@ -293,6 +299,23 @@ impl Actor for Probe {
                 reply::json(&OK)
             }
             "echo" => Ok(req.into_payload()),
+            "relay" => {
+                // Calls `relay` on the first actor of `path` with the rest;
+                // the last one replies with its `end` value. A failed call
+                // is reported with the key of the actor that made it.
+                let r: Relay = req.json()?;
+                let Some((next, rest)) = r.path.split_first() else {
+                    let end = state::get("end").map(|v| String::from_utf8_lossy(&v).into_owned());
+                    return reply::json(&json!({"end": end}));
+                };
+                let target = ActorRef { class: "probe".into(), key: next.clone() };
+                match actors::call(&target, "relay", json!({"path": rest}).to_string().as_bytes()) {
+                    Ok(bytes) => Ok(bytes),
+                    Err(e) => reply::json(
+                        &json!({"error": error_kind(&e), "message": e.to_string(), "at": context::self_ref().key}),
+                    ),
+                }
+            }
             "call" => {
                 let c: Calls = req.json()?;
                 if let Some(kv) = &c.set_before {

@@ -12,7 +12,9 @@
 //!
 //! A send only records the message in the turn; see `crate::outbox`.
 
-use std::future::pending;
+use std::future::{pending, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use microlith_core::ActorId;
@@ -76,6 +78,12 @@ impl HostState {
     /// Waits for `rx`, serving reentrant calls meanwhile. `Ok(None)` is a
     /// timeout; `Err` means the callee dropped the message unanswered.
     async fn wait_reply(&mut self, mut rx: Pending, timeout: Duration) -> Result<Option<Gated>, ()> {
+        // A hand-off to a turn that does not wait for anything is done at
+        // its first poll: no timer to arm and disarm for it.
+        let first = poll_fn(|cx| Poll::Ready(Pin::new(&mut rx).poll(cx))).await;
+        if let Poll::Ready(reply) = first {
+            return reply.map(Some);
+        }
         let sleep = tokio::time::sleep(timeout);
         tokio::pin!(sleep);
         let mut reentry = self.reentry.take();

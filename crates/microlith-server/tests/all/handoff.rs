@@ -202,3 +202,28 @@ async fn an_actor_busy_only_with_handoffs_stays_active_then_passivates() {
     eventually(|| s.runtime().active_actors() == 0, "both actors to passivate").await;
     assert_eq!(s.ok("probe/b", "get", json!({"key": "i"})).await, json!({"value": i.to_string()}));
 }
+
+/// `relay` through `d1` … `d<to>`.
+fn relay_path(to: usize) -> Value {
+    json!({"path": (1..=to).map(|i| format!("d{i}")).collect::<Vec<_>>()})
+}
+
+#[tokio::test]
+async fn a_deep_chain_of_idle_actors_runs_on_one_task_up_to_the_depth_limit() {
+    let s = probe_server_with(|_| {}).await;
+    for i in 0..=70 {
+        s.ok(&format!("probe/d{i}"), "set", json!({"key": "end", "value": format!("end-{i}")})).await;
+    }
+    let before = handoffs(&s);
+    // d0 → d1 → … → d60, every hop a hand-off: each turn's wasm runs on its
+    // own fiber stack, so the chain grows no one stack without bound.
+    assert_eq!(s.ok("probe/d0", "relay", relay_path(60)).await, json!({"end": "end-60"}));
+    assert!(handoffs(&s) - before >= 61, "the client's call and every hop were hand-offs");
+    // Deeper than the limit (64 actors waiting): the 65th call is refused
+    // with a clear error, and every turn before it unwinds normally.
+    let reply = s.ok("probe/d0", "relay", relay_path(70)).await;
+    assert_eq!(reply["error"], "invalid", "{reply}");
+    assert!(reply["message"].as_str().is_some_and(|m| m.contains("deeper than 64")), "{reply}");
+    assert_eq!(reply["at"], "d64", "{reply}");
+    assert_eq!(s.ok("probe/d0", "relay", relay_path(3)).await, json!({"end": "end-3"}));
+}
