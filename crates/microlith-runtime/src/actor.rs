@@ -174,8 +174,9 @@ pub(crate) struct Activation {
     dirty_turns: u32,
     /// What this activation last published per viewer.
     last_views: HashMap<Viewer, View>,
-    /// Replies of recent idempotent calls, with their commits.
-    recent_idempotent: HashMap<String, (Vec<u8>, CommitTicket)>,
+    /// Replies of recent idempotent calls, with the time of their turn
+    /// (ms since the epoch, for the TTL) and their commits.
+    recent_idempotent: HashMap<String, (u64, Vec<u8>, CommitTicket)>,
     /// The actor's state-schema record as last read or written (`None`
     /// until read; `Some(None)`: it has none).
     schema: Option<Option<SchemaRecord>>,
@@ -557,9 +558,9 @@ impl Activation {
         if let Some((key, reply)) = idempotent {
             if self.recent_idempotent.len() >= MAX_RECENT_IDEMPOTENT {
                 // Records whose commits are durable can be read back.
-                self.recent_idempotent.retain(|_, (_, t)| t.peek().is_none());
+                self.recent_idempotent.retain(|_, (_, _, t)| t.peek().is_none());
             }
-            self.recent_idempotent.insert(key, (reply, ticket.clone()));
+            self.recent_idempotent.insert(key, (turn.time_ms, reply, ticket.clone()));
         }
         for (name, op) in turn.alarm_ops {
             match op {
@@ -764,15 +765,17 @@ impl Activation {
 
     /// The recorded reply of a committed call with idempotency key `key`.
     async fn recorded_reply(&mut self, key: &str) -> Result<Option<Vec<u8>>, CallError> {
-        if let Some((reply, _)) = self.recent_idempotent.get(key) {
-            return Ok(Some(reply.clone()));
+        let ttl = u64::try_from(self.rt.config.idempotency_ttl.as_millis()).unwrap_or(u64::MAX);
+        let live = |at_ms: u64| now_ms().saturating_sub(at_ms) <= ttl;
+        if let Some((at_ms, reply, _)) = self.recent_idempotent.get(key) {
+            // An expired record is as good as swept, in memory as in the store.
+            return Ok(live(*at_ms).then(|| reply.clone()));
         }
         let Some(record) = self.rt.store.meta_get(&meta::idempotency_key(&self.actor, key)).await? else {
             return Ok(None);
         };
         let Some((at_ms, reply)) = meta::decode_idempotent(&record) else { return Ok(None) };
-        let ttl = u64::try_from(self.rt.config.idempotency_ttl.as_millis()).unwrap_or(u64::MAX);
-        Ok((now_ms().saturating_sub(at_ms) <= ttl).then(|| reply.to_vec()))
+        Ok(live(at_ms).then(|| reply.to_vec()))
     }
 
     /// Renders the watched views (or only `only`, a newly watched viewer,

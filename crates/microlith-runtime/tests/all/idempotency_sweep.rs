@@ -89,3 +89,26 @@ async fn expired_records_are_deleted_by_their_actor_even_when_it_is_dormant() {
     assert_eq!(records(&store).await.len(), 1);
     assert!(rt.shutdown(Duration::from_secs(5)).await);
 }
+
+#[tokio::test]
+async fn an_active_actor_does_not_answer_from_an_expired_record() {
+    // The actor stays active (long idle timeout) and no sweep runs, so only
+    // the TTL check on the in-memory record stands between the retry and a
+    // stale reply.
+    let store = Arc::new(MemoryStore::new().expect("store"));
+    let config = RuntimeConfig {
+        idempotency_ttl: Duration::from_millis(200),
+        idempotency_sweep_interval: Duration::from_secs(3600),
+        idle_timeout: Duration::from_secs(3600),
+        ..RuntimeConfig::default()
+    };
+    let rt = Runtime::open(config, store.clone()).await.expect("runtime");
+    rt.deploy("counter", counter_wasm()).await.expect("deploy");
+    let a = ActorId::parse("counter", "stays").expect("id");
+    assert_eq!(incr(&rt, &a, "order-1").await, br#"{"value":1}"#);
+    assert_eq!(incr(&rt, &a, "order-1").await, br#"{"value":1}"#, "a retry within the TTL runs once");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(incr(&rt, &a, "order-1").await, br#"{"value":2}"#, "past the TTL the key is new again");
+    assert_eq!(incr(&rt, &a, "order-1").await, br#"{"value":2}"#, "and recorded again");
+    assert!(rt.shutdown(Duration::from_secs(5)).await);
+}
