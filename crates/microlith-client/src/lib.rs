@@ -143,7 +143,12 @@ impl Client {
         method: &str,
         payload: Vec<u8>,
     ) -> Result<bytes::Bytes, ClientError> {
-        let url = self.url(&format!("/v1/actors/{}/{}/{}", enc(class), enc(key), enc(method)));
+        let url = self.url(&format!(
+            "/v1/actors/{}/{}/{}",
+            percent_encode(class),
+            percent_encode(key),
+            percent_encode(method)
+        ));
         let resp = self.http.post(url).header("content-type", "application/json").body(payload).send().await?;
         Self::check(resp).await
     }
@@ -163,7 +168,7 @@ impl Client {
 
     /// Deploys `component` as the new version of `class`.
     pub async fn deploy(&self, class: &str, component: Vec<u8>) -> Result<DeployResponse, ClientError> {
-        let req = self.http.put(self.url(&format!("/v1/classes/{}", enc(class)))).body(component);
+        let req = self.http.put(self.url(&format!("/v1/classes/{}", percent_encode(class)))).body(component);
         let body = Self::check(self.auth(req).send().await?).await?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
     }
@@ -177,7 +182,7 @@ impl Client {
         component: Vec<u8>,
         query: &str,
     ) -> Result<DeployResponse, ClientError> {
-        let mut url = self.url(&format!("/v1/classes/{}", enc(class)));
+        let mut url = self.url(&format!("/v1/classes/{}", percent_encode(class)));
         if !query.is_empty() {
             url = format!("{url}?{query}");
         }
@@ -187,23 +192,23 @@ impl Client {
 
     /// Where the deploy of `class` stands.
     pub async fn deploy_status(&self, class: &str) -> Result<DeployStatusResponse, ClientError> {
-        let req = self.http.get(self.url(&format!("/v1/classes/{}/deploy", enc(class))));
+        let req = self.http.get(self.url(&format!("/v1/classes/{}/deploy", percent_encode(class))));
         let body = Self::check(self.auth(req).send().await?).await?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// Promotes the canary of `class` to every actor.
     pub async fn promote(&self, class: &str) -> Result<DeployStatusResponse, ClientError> {
-        let req = self.http.post(self.url(&format!("/v1/classes/{}/promote", enc(class))));
+        let req = self.http.post(self.url(&format!("/v1/classes/{}/promote", percent_encode(class))));
         let body = Self::check(self.auth(req).send().await?).await?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// Aborts the canary of `class`, or returns it to its previous version.
     pub async fn rollback(&self, class: &str, reason: Option<&str>) -> Result<DeployStatusResponse, ClientError> {
-        let mut url = self.url(&format!("/v1/classes/{}/rollback", enc(class)));
+        let mut url = self.url(&format!("/v1/classes/{}/rollback", percent_encode(class)));
         if let Some(r) = reason {
-            url = format!("{url}?reason={}", enc(r));
+            url = format!("{url}?reason={}", percent_encode(r));
         }
         let req = self.http.post(url);
         let body = Self::check(self.auth(req).send().await?).await?;
@@ -213,7 +218,7 @@ impl Client {
     /// Runs `component`'s migration against copies of up to `sample`
     /// actors' state of `class`, committing nothing.
     pub async fn dry_run(&self, class: &str, component: Vec<u8>, sample: usize) -> Result<DryRunResponse, ClientError> {
-        let url = self.url(&format!("/v1/classes/{}/dry-run?sample={sample}", enc(class)));
+        let url = self.url(&format!("/v1/classes/{}/dry-run?sample={sample}", percent_encode(class)));
         let req = self.http.post(url).body(component);
         let body = Self::check(self.auth(req).send().await?).await?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
@@ -226,8 +231,9 @@ impl Client {
     }
 }
 
-/// Percent-encodes one path segment.
-fn enc(segment: &str) -> String {
+/// Percent-encodes one path segment or query value: everything but
+/// RFC 3986's unreserved characters is escaped.
+pub fn percent_encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

@@ -77,7 +77,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         query.push(format!("canary={}", c.trim_end_matches('%')));
     }
     if !args.keys.is_empty() {
-        query.push(format!("canary=keys&keys={}", args.keys.join(",")));
+        // Each key is escaped (keys may hold `&`, `#`, `%`, spaces…); the
+        // commas between them are the API's separator.
+        let keys: Vec<String> = args.keys.iter().map(|k| microlith_client::percent_encode(k)).collect();
+        query.push(format!("canary=keys&keys={}", keys.join(",")));
     }
     if let Some(n) = args.max_failures {
         query.push(format!("max_failures={n}"));

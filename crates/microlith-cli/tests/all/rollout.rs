@@ -19,29 +19,32 @@ async fn a_canary_is_tried_promoted_and_rolled_back_from_the_command_line() {
     let (ok, text) = run(&["deploy", "todo", &v1]);
     assert!(ok && text.contains("schema 0"), "{text}");
     let http = reqwest::Client::new();
-    for list in ["home", "work"] {
-        let url = format!("{}/v1/actors/todo/{list}/add", p.url);
+    // One key needs escaping in a URL (`&`, `#`, `+`, a space, `%`).
+    let odd = "q&a #1+ 100%";
+    for list in ["home", "work", odd] {
+        let url = format!("{}/v1/actors/todo/{}/add", p.url, microlith_client::percent_encode(list));
         assert_eq!(post(&http, &url, r#"{"title":"milk"}"#).await.expect("call").0, 200);
     }
 
     let (ok, text) = run(&["deploy", "todo", &v2, "--dry-run"]);
     assert!(ok, "{text}");
     assert!(
-        text.contains("on 2 actor(s) of todo") && text.contains("2 would migrate") && text.contains("0 would fail"),
+        text.contains("on 3 actor(s) of todo") && text.contains("3 would migrate") && text.contains("0 would fail"),
         "{text}"
     );
 
-    let (ok, text) = run(&["deploy", "todo", &v2, "--keys", "home"]);
-    assert!(ok && text.contains("canary") && text.contains("keys home"), "{text}");
+    let (ok, text) = run(&["deploy", "todo", &v2, "--keys", &format!("home,{odd}")]);
+    assert!(ok && text.contains("canary") && text.contains(&format!("keys home,{odd}")), "{text}");
     let list = |key: &str| {
-        let url = format!("{}/v1/actors/todo/{key}/list", p.url);
+        let url = format!("{}/v1/actors/todo/{}/list", p.url, microlith_client::percent_encode(key));
         let http = http.clone();
         async move { post(&http, &url, "").await.expect("call").1 }
     };
     assert_eq!(list("home").await[0]["text"], "milk", "the canary's actor migrated");
+    assert_eq!(list(odd).await[0]["text"], "milk", "so did the one whose key needs escaping");
     assert_eq!(list("work").await[0]["title"], "milk", "the others did not");
     let (ok, text) = run(&["status", "todo"]);
-    assert!(ok && text.contains("canary") && text.contains("migrated  1 actor(s), 0 failed"), "{text}");
+    assert!(ok && text.contains("canary") && text.contains("migrated  2 actor(s), 0 failed"), "{text}");
 
     let (ok, text) = run(&["promote", "todo"]);
     assert!(ok && text.contains("last      promoted"), "{text}");
