@@ -89,7 +89,7 @@ for (const shim of [`${bca}/jco-transpile/node_modules/@bytecodealliance/preview
   }
 }
 const jco = await import(pathToFileURL(`${bca}/jco/dist/cmd/types.js`).href);
-await jco.guestTypes(resolve(wit), { worldName: 'actor-with-view', outDir: `${resolve(out)}/`, quiet: true });
+await jco.guestTypes(resolve(wit), { worldName: 'actor-full', outDir: `${resolve(out)}/`, quiet: true });
 JS
 }
 

@@ -17,6 +17,9 @@
 //       'clear-done'(req) { ... },          // any method name, quoted
 //       onAlarm(name) { ... },              // optional: alarms
 //       view(viewer) { ... },               // optional: the live view
+//       schema: 2,                          // optional: the state layout (default 0)
+//       migrate(fromSchema) { ... },        // optional: rewrite older state
+//       selfCheck() { ... },                // optional: throw to refuse a deploy
 //     });
 //
 // A method gets a `Request` and returns the reply: a `Uint8Array` is sent as
@@ -32,6 +35,16 @@
 // JSON-able value (or `Uint8Array` JSON bytes), `null`/`undefined` for no
 // view (also what an actor without `view` shows), or throw `Failed` (or
 // `BadRequest`, `UnknownMethod`) to refuse that viewer.
+//
+// Live upgrades: `schema` (a number property, or `static schema` on a
+// class) numbers the layout of state this code reads and writes (default 0).
+// When a deploy switches an actor whose state was written under another
+// schema, `migrate(fromSchema)` runs first as a turn of its own and rewrites
+// the state with `state`; throwing `Failed` (or any error) commits nothing
+// and keeps the actor on the version it ran. Without `migrate`, older state
+// is accepted as it is and newer state (after a rollback) is refused.
+// `selfCheck()` runs once per deploy in a fresh instance with no state
+// (writes discarded); throwing refuses the deploy with the message.
 //
 // The imports are wrapped in `state`, `context`, `actors`, `alarms` and `log`.
 // The typings are in index.d.ts (and types/ for the raw WIT interfaces).
@@ -541,7 +554,7 @@ if (globalThis.console) {
 
 // ------------------------------------------------------------- dispatch
 
-const RESERVED = new Set(['constructor', 'onAlarm', 'view']);
+const RESERVED = new Set(['constructor', 'onAlarm', 'view', 'schema', 'migrate', 'selfCheck']);
 
 /** The function serving `method` on `target`, or undefined. */
 function lookup(target, method) {
@@ -592,12 +605,23 @@ export function defineActor(methods) {
   return methods;
 }
 
+/** The actor's `schema`: a property of the object, or a static of the class. */
+function schemaOf(actor) {
+  const schema = actor.schema ?? 0;
+  if (!Number.isInteger(schema) || schema < 0 || schema > 0xffffffff) {
+    throw new TypeError(`the actor's schema must be an integer 0 to 4294967295, not ${String(schema)}`);
+  }
+  return schema;
+}
+
 /**
- * Makes the component exports `handle`, `onAlarm` and `view.render` for
+ * Makes the component exports `handle`, `onAlarm`, `view.render` and
+ * `upgrade` (`schemaVersion`, `migrate`, `selfCheck`) for
  * `actor`: an object whose function-valued properties are its methods, or a
  * class (a new instance serves each turn, so fields never outlive a turn:
- * keep durable data in `state`). `constructor`, `onAlarm`, `view` and names
- * starting with `_` are not methods. `onAlarm(name)`, when present, runs for
+ * keep durable data in `state`). `constructor`, `onAlarm`, `view`,
+ * `schema`, `migrate`, `selfCheck` and names starting with `_` are not
+ * methods. `onAlarm(name)`, when present, runs for
  * each alarm. `view(viewer)`, when present, renders the live view for
  * `viewer` (a principal, or `null` for anonymous subscribers); without it
  * the actor shows no view. `microlith build` calls this for the default
@@ -645,6 +669,36 @@ export function serve(actor) {
           if (typeof f !== 'function') return undefined;
           return encodeView(await f.call(target, viewer ?? null));
         });
+      },
+    },
+    upgrade: {
+      schemaVersion() {
+        return schemaOf(actor);
+      },
+      migrate(oldSchema) {
+        return run(async () => {
+          const target = instance();
+          const f = target.migrate;
+          if (typeof f === 'function') {
+            await f.call(target, oldSchema);
+            return undefined;
+          }
+          const schema = schemaOf(actor);
+          if (oldSchema > schema) {
+            throw new Failed(`state has schema ${oldSchema}, newer than this code's ${schema}; write \`migrate\` to read it`);
+          }
+          return undefined;
+        });
+      },
+      async selfCheck() {
+        try {
+          const target = instance();
+          const f = target.selfCheck;
+          if (typeof f === 'function') await f.call(target);
+          return { tag: 'ok', val: undefined };
+        } catch (e) {
+          return { tag: 'err', val: e instanceof Error ? e.message : String(e) };
+        }
       },
     },
   };

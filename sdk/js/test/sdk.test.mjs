@@ -105,6 +105,63 @@ test('onAlarm runs, and its errors map like handle', async () => {
   assert.deepEqual(await serve({}).onAlarm('x'), { tag: 'ok', val: undefined });
 });
 
+test('upgrade: schema 0 by default, older state accepted as it is, newer refused', async () => {
+  const up = serve({}).upgrade;
+  assert.equal(up.schemaVersion(), 0);
+  assert.deepEqual(await up.migrate(0), { tag: 'ok', val: undefined });
+  const r = await up.migrate(1);
+  assert.equal(r.tag, 'err');
+  assert.equal(r.val.tag, 'failed');
+  assert.match(r.val.val, /schema 1, newer than this code's 0/);
+  assert.deepEqual(await up.selfCheck(), { tag: 'ok', val: undefined });
+  const three = serve({ schema: 3 }).upgrade;
+  assert.equal(three.schemaVersion(), 3);
+  assert.deepEqual(await three.migrate(2), { tag: 'ok', val: undefined });
+  assert.equal((await three.migrate(4)).tag, 'err');
+  assert.throws(() => serve({ schema: -1 }).upgrade.schemaVersion(), TypeError);
+  assert.throws(() => serve({ schema: 1.5 }).upgrade.schemaVersion(), TypeError);
+});
+
+test('upgrade: migrate and selfCheck hooks, on objects and classes; not methods', async () => {
+  const seen = [];
+  const actor = {
+    schema: 2,
+    migrate(from) {
+      if (from === 7) throw new Failed('cannot read 7');
+      seen.push(from);
+      state.setJson('migrated-from', from);
+    },
+    selfCheck() {
+      throw new Failed('broken build');
+    },
+  };
+  const up = serve(actor).upgrade;
+  assert.equal(up.schemaVersion(), 2);
+  assert.deepEqual(await up.migrate(0), { tag: 'ok', val: undefined });
+  assert.equal(state.getJson('migrated-from'), 0);
+  assert.deepEqual(await up.migrate(7), { tag: 'err', val: { tag: 'failed', val: 'cannot read 7' } });
+  assert.deepEqual(await up.migrate(9), { tag: 'ok', val: undefined }, 'a migrate hook decides about newer schemas');
+  assert.deepEqual(seen, [0, 9]);
+  assert.deepEqual(await up.selfCheck(), { tag: 'err', val: 'broken build' });
+  for (const hook of ['schema', 'migrate', 'selfCheck']) {
+    assert.equal((await call(actor, hook)).val.tag, 'unknown-method', hook);
+  }
+  class Board {
+    static schema = 5;
+    async migrate(from) {
+      state.setJson('board-from', from);
+    }
+    selfCheck() {}
+  }
+  const board = serve(Board).upgrade;
+  assert.equal(board.schemaVersion(), 5);
+  assert.deepEqual(await board.migrate(1), { tag: 'ok', val: undefined });
+  assert.equal(state.getJson('board-from'), 1);
+  assert.deepEqual(await board.selfCheck(), { tag: 'ok', val: undefined });
+  // A bug in a migration traps, like one in a method.
+  await assert.rejects(serve({ migrate: () => null.x }).upgrade.migrate(0), TypeError);
+});
+
 test('view: none by default, JSON or bytes per viewer, refusals and traps', async () => {
   assert.deepEqual(await serve({}).view.render(undefined), { tag: 'ok', val: undefined });
   assert.deepEqual(await serve({ view: () => null }).view.render('ann'), { tag: 'ok', val: undefined });

@@ -6,14 +6,15 @@
 //! The recipe, all under `<project>/target/microlith/`:
 //!
 //! 1. `entry.js` imports the default export of `src/actor.ts` (or `.js`,
-//!    `.mjs`) and exports `handle`, `onAlarm` and the `view` interface
-//!    through the SDK's `serve` (an actor without `view(viewer)` renders
-//!    none, which the host shows as no view).
+//!    `.mjs`) and exports `handle`, `onAlarm` and the `view` and `upgrade`
+//!    interfaces through the SDK's `serve` (an actor without `view(viewer)`
+//!    renders none, which the host shows as no view; one without `schema`
+//!    and `migrate` has schema 0 and the default migration).
 //! 2. `esbuild entry.js --bundle` resolves `microlith-actor` to the SDK,
 //!    strips TypeScript types and leaves the `microlith:actor/*` imports to
 //!    componentize-js: `actor.bundle.js`.
 //! 3. `componentize-js actor.bundle.js --wit <wit> --world-name
-//!    actor-with-view -d http fetch-event`: without `-d http fetch-event`
+//!    actor-full -d http fetch-event`: without `-d http fetch-event`
 //!    the component would import `wasi:http`, which the host does not
 //!    link. It still imports WASI
 //!    stdio, clocks, random and filesystem, which the host links with an
@@ -40,7 +41,7 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("index.js", include_str!("../../../../sdk/js/index.js")),
     ("index.d.ts", include_str!("../../../../sdk/js/index.d.ts")),
     ("README.md", include_str!("../../../../sdk/js/README.md")),
-    ("types/actor-with-view.d.ts", include_str!("../../../../sdk/js/types/actor-with-view.d.ts")),
+    ("types/actor-full.d.ts", include_str!("../../../../sdk/js/types/actor-full.d.ts")),
     (
         "types/interfaces/microlith-actor-actors.d.ts",
         include_str!("../../../../sdk/js/types/interfaces/microlith-actor-actors.d.ts"),
@@ -64,6 +65,10 @@ const SDK_FILES: &[(&str, &str)] = &[
     (
         "types/interfaces/microlith-actor-types.d.ts",
         include_str!("../../../../sdk/js/types/interfaces/microlith-actor-types.d.ts"),
+    ),
+    (
+        "types/interfaces/microlith-actor-upgrade.d.ts",
+        include_str!("../../../../sdk/js/types/interfaces/microlith-actor-upgrade.d.ts"),
     ),
     (
         "types/interfaces/microlith-actor-view.d.ts",
@@ -195,7 +200,10 @@ pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
          const exported = serve(actor);\n\
          export function handle(method, payload) {{\n  return exported.handle(method, payload);\n}}\n\
          export function onAlarm(name) {{\n  return exported.onAlarm(name);\n}}\n\
-         export const view = {{\n  render(viewer) {{\n    return exported.view.render(viewer);\n  }},\n}};\n",
+         export const view = {{\n  render(viewer) {{\n    return exported.view.render(viewer);\n  }},\n}};\n\
+         export const upgrade = {{\n  schemaVersion() {{\n    return exported.upgrade.schemaVersion();\n  }},\n  \
+         migrate(oldSchema) {{\n    return exported.upgrade.migrate(oldSchema);\n  }},\n  \
+         selfCheck() {{\n    return exported.upgrade.selfCheck();\n  }},\n}};\n",
         js_string(&source)?
     );
     std::fs::write(&entry, entry_text).with_context(|| format!("writing {}", entry.display()))?;
@@ -219,7 +227,7 @@ pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
             .arg("actor.bundle.js")
             .arg("--wit")
             .arg(&project.wit)
-            .args(["--world-name", "actor-with-view", "-d", "http", "fetch-event", "-o"])
+            .args(["--world-name", "actor-full", "-d", "http", "fetch-event", "-o"])
             .arg(&out),
         "componentize-js",
     )

@@ -14,5 +14,5 @@ mod lifecycle;
 mod sends;
 mod shop;
 mod upgrade;
-mod upgrade_python;
+mod upgrade_langs;
 mod ws;

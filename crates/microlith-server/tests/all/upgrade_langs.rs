@@ -1,13 +1,15 @@
-//! Live upgrades of Python actors against the real server: the Python
-//! `todo` (schema 0, with a view) replaced by the Python `todo-v2`
-//! (schema 2, whose `migrate` renames `title` to `text` and adds `due`)
-//! while a subscriber watches, and the same `todo-v2` deployed over the
-//! Rust `todo` (the state layout is the same in both languages).
+//! Live upgrades of Python and JavaScript actors against the real server:
+//! the Python `todo` (schema 0, with a view) replaced by the Python
+//! `todo-v2` (schema 2, whose `migrate` renames `title` to `text` and adds
+//! `due`) while a subscriber watches; the same `todo-v2` deployed over the
+//! Rust `todo` (the state layout is the same in every language); and the
+//! JavaScript `todo-v2` over the JavaScript and Rust `todo`, then rolled
+//! back to code whose default migration refuses the newer state.
 //!
-//! The Python components are built by `scripts/build-lang-guests python`
-//! into `target/guests/lang/python/`. Like the conformance suite, the tests
-//! run unless `MICROLITH_CONFORMANCE_LANGS` is set without `python`, and a
-//! missing component fails them with the command that builds it.
+//! The components are built by `scripts/build-lang-guests <language>` into
+//! `target/guests/lang/<language>/`. Like the conformance suite, the tests
+//! run unless `MICROLITH_CONFORMANCE_LANGS` is set without their language,
+//! and a missing component fails them with the command that builds it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,28 +21,32 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::{TestServer, probe_wasm, todo_wasm};
 
-/// Whether `MICROLITH_CONFORMANCE_LANGS` lets Python run (printing why
+/// Whether `MICROLITH_CONFORMANCE_LANGS` lets `lang` run (printing why
 /// not when it does not).
-fn python_enabled(test: &str) -> bool {
+fn enabled(lang: &str, test: &str) -> bool {
     match std::env::var("MICROLITH_CONFORMANCE_LANGS") {
-        Ok(list) if !list.trim().is_empty() && !list.split(',').any(|l| l.trim() == "python") => {
-            eprintln!("{test}: skipped, MICROLITH_CONFORMANCE_LANGS={list} excludes python");
+        Ok(list) if !list.trim().is_empty() && !list.split(',').any(|l| l.trim() == lang) => {
+            eprintln!("{test}: skipped, MICROLITH_CONFORMANCE_LANGS={list} excludes {lang}");
             false
         }
         _ => true,
     }
 }
 
-/// A Python component built by `scripts/build-lang-guests python`.
-fn python(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/guests/lang/python/{name}.wasm"));
+/// A component built by `scripts/build-lang-guests <lang>`.
+fn built(lang: &str, name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/guests/lang/{lang}/{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
-            "{} missing ({e}): build it with `scripts/build-lang-guests python` \
-             (or leave python out of MICROLITH_CONFORMANCE_LANGS)",
+            "{} missing ({e}): build it with `scripts/build-lang-guests {lang}` \
+             (or leave {lang} out of MICROLITH_CONFORMANCE_LANGS)",
             path.display()
         )
     })
+}
+
+fn python(name: &str) -> Vec<u8> {
+    built("python", name)
 }
 
 /// A WebSocket session that keeps reading (and so answering the server's
@@ -136,7 +142,7 @@ async fn deploy_status(ts: &TestServer, class: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_todo_lists_migrate_to_v2_while_a_subscriber_watches() {
-    if !python_enabled("python_todo_lists_migrate_to_v2_while_a_subscriber_watches") {
+    if !enabled("python", "python_todo_lists_migrate_to_v2_while_a_subscriber_watches") {
         return;
     }
     let ts = TestServer::start().await;
@@ -212,7 +218,7 @@ async fn python_todo_lists_migrate_to_v2_while_a_subscriber_watches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote() {
-    if !python_enabled("python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote") {
+    if !enabled("python", "python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote") {
         return;
     }
     let ts = TestServer::start().await;
@@ -268,5 +274,76 @@ async fn python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote
         (status["migrated"].as_u64(), status["failed"].as_u64(), status["pinned"].as_u64()),
         (Some(1), Some(1), Some(1)),
         "{status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn js_todo_v2_migrates_js_and_rust_lists_and_v1_refuses_the_newer_state() {
+    if !enabled("js", "js_todo_v2_migrates_js_and_rust_lists_and_v1_refuses_the_newer_state") {
+        return;
+    }
+    let ts = TestServer::start().await;
+    let v1 = ts.deploy_ok("todo-js", built("js", "todo")).await;
+    assert_eq!(v1["schema"], 0, "no `schema`: schema 0: {v1}");
+    ts.ok("todo-js/home", "add", json!({"title": "milk"})).await;
+    ts.ok("todo-js/home", "add", json!({"title": "bread"})).await;
+    ts.ok("todo-js/home", "toggle", json!({"id": 2})).await;
+    ts.ok("todo-js/work", "add", json!({"title": "ship it"})).await;
+    let (mut sub, snap) = Session::subscribe(&ts, "todo-js/home").await;
+    let mut view = snap["view"].clone();
+    assert_eq!(view["items"][1], json!({"id": 2, "title": "bread", "done": true}), "{view}");
+
+    // v2 over v1: `schema: 2` and `migrate(fromSchema)` from the JS SDK;
+    // the self-check passes; the watched list migrates at once.
+    let v2 = ts.deploy_ok("todo-js", built("js", "todo-v2")).await;
+    assert_eq!(v2["schema"], 2, "{v2}");
+    let seq = sub.apply_next_delta(&mut view, &snap["seq"], "the deploy").await;
+    let migrated = json!([
+        {"id": 1, "text": "milk", "done": false, "due": null},
+        {"id": 2, "text": "bread", "done": true, "due": null},
+    ]);
+    assert_eq!(view, json!({"items": migrated}));
+    assert_eq!(ts.ok("todo-js/home", "list", json!(null)).await, migrated);
+    let set = ts.ok("todo-js/home", "set-due", json!({"id": 1, "due": "2026-12-24"})).await;
+    assert_eq!(set, json!({"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}));
+    sub.apply_next_delta(&mut view, &seq, "set-due on v2").await;
+    assert_eq!(view["items"][0]["due"], "2026-12-24");
+    let (code, body) = ts.call("todo-js/home", "set-due", json!({"id": 1, "due": "2026-13-01"})).await;
+    assert_eq!((code, body["error"]["code"].as_str()), (400, Some("bad_request")), "{body}");
+    assert_eq!(ts.ok("todo-js/home", "add", json!({"text": "tea"})).await["id"], 3, "next-id carried over");
+    // The hooks are not methods.
+    for hook in ["schema", "migrate", "selfCheck", "view"] {
+        let (code, body) = ts.call("todo-js/home", hook, json!(null)).await;
+        assert_eq!((code, body["error"]["code"].as_str()), (404, Some("unknown_method")), "{hook}: {body}");
+    }
+    let status = deploy_status(&ts, "todo-js").await;
+    assert_eq!((status["migrated"].as_u64(), status["failed"].as_u64()), (Some(1), Some(0)), "{status}");
+
+    // Back to v1 code (deployed anew, so its default migration runs): it
+    // refuses state of schema 2, so the migrated list stays on v2 with its
+    // state, while the list nobody touched since v1 runs v1 as it was.
+    let resp = ts
+        .http
+        .put(format!("{}/v1/classes/todo-js?max_failures=5", ts.url))
+        .body(built("js", "todo"))
+        .send()
+        .await
+        .expect("send");
+    let code = resp.status().as_u16();
+    let body: Value = resp.json().await.expect("json reply");
+    assert_eq!((code, body["schema"].as_u64()), (200, Some(0)), "{body}");
+    let home = ts.ok("todo-js/home", "list", json!(null)).await;
+    assert_eq!(home[0], json!({"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}), "{home}");
+    assert_eq!(ts.ok("todo-js/work", "list", json!(null)).await, json!([{"id": 1, "title": "ship it", "done": false}]));
+    let status = deploy_status(&ts, "todo-js").await;
+    assert_eq!((status["failed"].as_u64(), status["pinned"].as_u64()), (Some(1), Some(1)), "{status}");
+
+    // The JS v2 over the Rust v1: the same state layout.
+    ts.deploy_ok("todo-rs", todo_wasm()).await;
+    ts.ok("todo-rs/mixed", "add", json!({"title": "rust wrote this"})).await;
+    ts.deploy_ok("todo-rs", built("js", "todo-v2")).await;
+    assert_eq!(
+        ts.ok("todo-rs/mixed", "list", json!(null)).await,
+        json!([{"id": 1, "text": "rust wrote this", "done": false, "due": null}])
     );
 }

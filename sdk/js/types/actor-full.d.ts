@@ -4,8 +4,9 @@
 /// <reference path="./interfaces/microlith-actor-log.d.ts" />
 /// <reference path="./interfaces/microlith-actor-state.d.ts" />
 /// <reference path="./interfaces/microlith-actor-types.d.ts" />
+/// <reference path="./interfaces/microlith-actor-upgrade.d.ts" />
 /// <reference path="./interfaces/microlith-actor-view.d.ts" />
-declare module 'microlith:actor/actor-with-view@0.1.0' {
+declare module 'microlith:actor/actor-full@0.1.0' {
   export type HandleError = import('microlith:actor/types@0.1.0').HandleError;
   export type * as MicrolithActorActors010 from 'microlith:actor/actors@0.1.0'; // import microlith:actor/actors@0.1.0
   export type * as MicrolithActorAlarms010 from 'microlith:actor/alarms@0.1.0'; // import microlith:actor/alarms@0.1.0
@@ -14,6 +15,7 @@ declare module 'microlith:actor/actor-with-view@0.1.0' {
   export type * as MicrolithActorState010 from 'microlith:actor/state@0.1.0'; // import microlith:actor/state@0.1.0
   export type * as MicrolithActorTypes010 from 'microlith:actor/types@0.1.0'; // import microlith:actor/types@0.1.0
   export * as view from 'microlith:actor/view@0.1.0'; // export microlith:actor/view@0.1.0
+  export * as upgrade from 'microlith:actor/upgrade@0.1.0'; // export microlith:actor/upgrade@0.1.0
   /**
   * Handles one message: `method` names the operation and `payload` is its
   * argument (JSON by convention). The returned bytes are the reply.
