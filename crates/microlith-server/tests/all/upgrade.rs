@@ -83,8 +83,14 @@ fn load(
             tokio::spawn(async move {
                 let (mut acked, mut failed) = (Vec::new(), Vec::new());
                 let mut i = t;
-                // Bounded: stops when told, or after 20,000 writes in all.
-                while !stop.load(Ordering::Relaxed) && sent.fetch_add(1, Ordering::Relaxed) < 20_000 {
+                // Bounded: stops when told, after 60 s, or after 200,000
+                // writes in all (a count the test never needs: it stops the
+                // load once it has seen what it waits for).
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+                while !stop.load(Ordering::Relaxed)
+                    && tokio::time::Instant::now() < deadline
+                    && sent.fetch_add(1, Ordering::Relaxed) < 200_000
+                {
                     let actor = i % actors;
                     let n = i as u64;
                     let body = json!({"key": format!("w/{n:08}"), "value": "1"}).to_string();
@@ -104,6 +110,21 @@ fn load(
         .collect()
 }
 
+/// Waits (at most 30 s, polling the deploy status while the load runs)
+/// until class `p` has counted more than `count` migrations; returns that
+/// status.
+async fn migrated_beyond(ts: &TestServer, count: u64) -> Value {
+    let mut status = ts.status("p").await;
+    for _ in 0..300 {
+        if status["migrated"].as_u64().unwrap_or(0) > count {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = ts.status("p").await;
+    }
+    panic!("no more than {count} actors migrated under load within 30 s: {status}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_deploy_and_a_rollback_under_load_fail_no_request_and_lose_no_write() {
     let ts = TestServer::start().await;
@@ -120,9 +141,7 @@ async fn a_deploy_and_a_rollback_under_load_fail_no_request_and_lose_no_write() 
     let v2 = ts.deploy_ok("p", probe_v2()).await;
     assert_eq!(v2["schema"], 2, "{v2}");
     assert_eq!(v2["rollout"]["last"]["phase"], "live");
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let mid = ts.status("p").await;
-    assert!(mid["migrated"].as_u64().unwrap_or(0) > 0, "actors migrated under load: {mid}");
+    let mid = migrated_beyond(&ts, 0).await;
     assert_eq!(mid["failed"], 0, "{mid}");
 
     // Back to v1, which migrates from schema 2 back again.
@@ -130,6 +149,7 @@ async fn a_deploy_and_a_rollback_under_load_fail_no_request_and_lose_no_write() 
     assert_eq!(code, 200, "{back}");
     assert_eq!(back["rollout"]["stable"], v1["version"], "{back}");
     assert_eq!(back["rollout"]["last"]["phase"], "rolled_back");
+    // The load runs on through the rollback (it stops only when told).
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);
 
