@@ -678,23 +678,20 @@ export function serve(actor) {
       migrate(oldSchema) {
         return run(async () => {
           const target = instance();
-          const f = target.migrate;
-          if (typeof f === 'function') {
-            await f.call(target, oldSchema);
-            return undefined;
+          if (typeof target.migrate === 'function') {
+            await target.migrate(oldSchema);
+            return;
           }
           const schema = schemaOf(actor);
           if (oldSchema > schema) {
             throw new Failed(`state has schema ${oldSchema}, newer than this code's ${schema}; write \`migrate\` to read it`);
           }
-          return undefined;
         });
       },
       async selfCheck() {
         try {
           const target = instance();
-          const f = target.selfCheck;
-          if (typeof f === 'function') await f.call(target);
+          if (typeof target.selfCheck === 'function') await target.selfCheck();
           return { tag: 'ok', val: undefined };
         } catch (e) {
           return { tag: 'err', val: e instanceof Error ? e.message : String(e) };

@@ -36,21 +36,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn component(lang: &str, class: &str) -> Vec<u8> {
-    let path = match (lang, class) {
-        ("rust", "conformance") => repo().join("test-actors/wasm/conformance.wasm"),
-        ("rust", _) => repo().join(format!("examples/wasm/{class}.wasm")),
-        _ => repo().join(format!("target/guests/lang/{lang}/{class}.wasm")),
-    };
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} missing ({e}): build it with `scripts/build-lang-guests {lang}` \
-             (or limit the languages with MICROLITH_CONFORMANCE_LANGS)",
-            path.display()
-        )
-    })
-}
-
 /// Expands `{"repeat": s, "times": n}` into `s` repeated `n` times and
 /// `$KEY` into the case's actor key, anywhere in `v`.
 fn expand(v: &Value, key: &str) -> Value {
@@ -185,7 +170,7 @@ async fn run_language(lang: &str, spec: &Value) {
     })
     .await;
     for class in ["counter", "todo", "conformance"] {
-        s.deploy_ok(class, component(lang, class)).await;
+        s.deploy_ok(class, lang_component(lang, class)).await;
     }
     for (n, case) in spec["cases"].as_array().expect("cases").iter().enumerate() {
         let name = case["name"].as_str().expect("name");

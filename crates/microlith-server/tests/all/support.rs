@@ -26,6 +26,25 @@ pub fn probe_wasm() -> Vec<u8> {
     fixture("test-actors/wasm/probe.wasm")
 }
 
+/// A conformance-language component: Rust's are committed, the other
+/// languages' are built by `scripts/build-lang-guests <lang>` into
+/// `target/guests/lang/<lang>/`.
+pub fn lang_component(lang: &str, class: &str) -> Vec<u8> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = match (lang, class) {
+        ("rust", "conformance") => repo.join("test-actors/wasm/conformance.wasm"),
+        ("rust", _) => repo.join(format!("examples/wasm/{class}.wasm")),
+        _ => repo.join(format!("target/guests/lang/{lang}/{class}.wasm")),
+    };
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} missing ({e}): build it with `scripts/build-lang-guests {lang}` \
+             (or limit the languages with MICROLITH_CONFORMANCE_LANGS)",
+            path.display()
+        )
+    })
+}
+
 /// A running server in its own temp directory.
 pub struct TestServer {
     pub server: Option<Server>,
@@ -93,6 +112,20 @@ impl TestServer {
     pub async fn deploy_ok(&self, class: &str, wasm: Vec<u8>) -> Value {
         let (status, body) = self.deploy(class, wasm).await;
         assert_eq!(status, 200, "deploy {class}: {body}");
+        body
+    }
+
+    /// PUTs `wasm` to `path` (a deploy with query options, say).
+    pub async fn put(&self, path: &str, wasm: Vec<u8>) -> (u16, Value) {
+        let resp = self.http.put(format!("{}{path}", self.url)).body(wasm).send().await.expect("send");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Where the deploy of `class` stands (`GET /v1/classes/{class}/deploy`).
+    pub async fn status(&self, class: &str) -> Value {
+        let (code, body) = self.get_json(&format!("/v1/classes/{class}/deploy")).await;
+        assert_eq!(code, 200, "{body}");
         body
     }
 

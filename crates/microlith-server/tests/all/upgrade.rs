@@ -38,22 +38,10 @@ fn probe_v2() -> Vec<u8> {
 }
 
 impl TestServer {
-    async fn put(&self, path: &str, wasm: Vec<u8>) -> (u16, Value) {
-        let resp = self.http.put(format!("{}{path}", self.url)).body(wasm).send().await.expect("send");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
     async fn post(&self, path: &str, body: Vec<u8>) -> (u16, Value) {
         let resp = self.http.post(format!("{}{path}", self.url)).body(body).send().await.expect("send");
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn status(&self, class: &str) -> Value {
-        let (code, body) = self.get_json(&format!("/v1/classes/{class}/deploy")).await;
-        assert_eq!(code, 200, "{body}");
-        body
     }
 
     async fn get(&self, actor: &str, key: &str) -> Option<String> {

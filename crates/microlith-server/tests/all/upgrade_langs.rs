@@ -11,7 +11,6 @@
 //! run unless `MICROLITH_CONFORMANCE_LANGS` is set without their language,
 //! and a missing component fails them with the command that builds it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -19,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{TestServer, probe_wasm, todo_wasm};
+use crate::support::{TestServer, lang_component, probe_wasm, todo_wasm};
 
 /// Whether `MICROLITH_CONFORMANCE_LANGS` lets `lang` run (printing why
 /// not when it does not).
@@ -33,20 +32,8 @@ fn enabled(lang: &str, test: &str) -> bool {
     }
 }
 
-/// A component built by `scripts/build-lang-guests <lang>`.
-fn built(lang: &str, name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/guests/lang/{lang}/{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} missing ({e}): build it with `scripts/build-lang-guests {lang}` \
-             (or leave {lang} out of MICROLITH_CONFORMANCE_LANGS)",
-            path.display()
-        )
-    })
-}
-
 fn python(name: &str) -> Vec<u8> {
-    built("python", name)
+    lang_component("python", name)
 }
 
 /// A WebSocket session that keeps reading (and so answering the server's
@@ -134,12 +121,6 @@ impl Session {
     }
 }
 
-async fn deploy_status(ts: &TestServer, class: &str) -> Value {
-    let (code, body) = ts.get_json(&format!("/v1/classes/{class}/deploy")).await;
-    assert_eq!(code, 200, "{body}");
-    body
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_todo_lists_migrate_to_v2_while_a_subscriber_watches() {
     if !enabled("python", "python_todo_lists_migrate_to_v2_while_a_subscriber_watches") {
@@ -208,7 +189,7 @@ async fn python_todo_lists_migrate_to_v2_while_a_subscriber_watches() {
     ts.ok("todo-py/new", "add", json!({"text": "x"})).await;
     assert_eq!(ts.ok("todo-py/new", "list", json!(null)).await[0]["due"], Value::Null);
 
-    let status = deploy_status(&ts, "todo-py").await;
+    let status = ts.status("todo-py").await;
     assert_eq!((status["failed"].as_u64(), status["pinned"].as_u64()), (Some(0), Some(0)), "{status}");
     assert_eq!(status["migrated"].as_u64(), Some(2), "home and work migrated: {status}");
     // Still the same live connection.
@@ -240,7 +221,7 @@ async fn python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote
     let set = ts.ok("todo-rs/mixed", "set-due", json!({"id": 2, "due": "2027-03-01"})).await;
     assert_eq!(set["due"], "2027-03-01");
     assert_eq!(ts.ok("todo-rs/mixed", "add", json!({"text": "python"})).await["id"], 3);
-    let status = deploy_status(&ts, "todo-rs").await;
+    let status = ts.status("todo-rs").await;
     assert_eq!((status["migrated"].as_u64(), status["failed"].as_u64()), (Some(1), Some(0)), "{status}");
 
     // An item v1 could not have written fails the Python migration: that
@@ -252,15 +233,7 @@ async fn python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote
         ts.ok(actor, "set", json!({"key": "item/00000000000000000001", "value": value})).await;
     }
     // More failures allowed than the default 1, so the deploy stays.
-    let resp = ts
-        .http
-        .put(format!("{}/v1/classes/odd?max_failures=5", ts.url))
-        .body(python("todo-v2"))
-        .send()
-        .await
-        .expect("send");
-    let code = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("json reply");
+    let (code, body) = ts.put("/v1/classes/odd?max_failures=5", python("todo-v2")).await;
     assert_eq!((code, body["schema"].as_u64()), (200, Some(2)), "{body}");
     assert_eq!(
         ts.ok("odd/good", "list", json!(null)).await,
@@ -269,7 +242,7 @@ async fn python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote
     // `bad` is still served by the probe, on its untouched state.
     let got = ts.ok("odd/bad", "get", json!({"key": "item/00000000000000000001"})).await;
     assert_eq!(got["value"], "not an item", "{got}");
-    let status = deploy_status(&ts, "odd").await;
+    let status = ts.status("odd").await;
     assert_eq!(
         (status["migrated"].as_u64(), status["failed"].as_u64(), status["pinned"].as_u64()),
         (Some(1), Some(1), Some(1)),
@@ -283,7 +256,7 @@ async fn js_todo_v2_migrates_js_and_rust_lists_and_v1_refuses_the_newer_state() 
         return;
     }
     let ts = TestServer::start().await;
-    let v1 = ts.deploy_ok("todo-js", built("js", "todo")).await;
+    let v1 = ts.deploy_ok("todo-js", lang_component("js", "todo")).await;
     assert_eq!(v1["schema"], 0, "no `schema`: schema 0: {v1}");
     ts.ok("todo-js/home", "add", json!({"title": "milk"})).await;
     ts.ok("todo-js/home", "add", json!({"title": "bread"})).await;
@@ -295,7 +268,7 @@ async fn js_todo_v2_migrates_js_and_rust_lists_and_v1_refuses_the_newer_state() 
 
     // v2 over v1: `schema: 2` and `migrate(fromSchema)` from the JS SDK;
     // the self-check passes; the watched list migrates at once.
-    let v2 = ts.deploy_ok("todo-js", built("js", "todo-v2")).await;
+    let v2 = ts.deploy_ok("todo-js", lang_component("js", "todo-v2")).await;
     assert_eq!(v2["schema"], 2, "{v2}");
     let seq = sub.apply_next_delta(&mut view, &snap["seq"], "the deploy").await;
     let migrated = json!([
@@ -316,32 +289,24 @@ async fn js_todo_v2_migrates_js_and_rust_lists_and_v1_refuses_the_newer_state() 
         let (code, body) = ts.call("todo-js/home", hook, json!(null)).await;
         assert_eq!((code, body["error"]["code"].as_str()), (404, Some("unknown_method")), "{hook}: {body}");
     }
-    let status = deploy_status(&ts, "todo-js").await;
+    let status = ts.status("todo-js").await;
     assert_eq!((status["migrated"].as_u64(), status["failed"].as_u64()), (Some(1), Some(0)), "{status}");
 
     // Back to v1 code (deployed anew, so its default migration runs): it
     // refuses state of schema 2, so the migrated list stays on v2 with its
     // state, while the list nobody touched since v1 runs v1 as it was.
-    let resp = ts
-        .http
-        .put(format!("{}/v1/classes/todo-js?max_failures=5", ts.url))
-        .body(built("js", "todo"))
-        .send()
-        .await
-        .expect("send");
-    let code = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("json reply");
+    let (code, body) = ts.put("/v1/classes/todo-js?max_failures=5", lang_component("js", "todo")).await;
     assert_eq!((code, body["schema"].as_u64()), (200, Some(0)), "{body}");
     let home = ts.ok("todo-js/home", "list", json!(null)).await;
     assert_eq!(home[0], json!({"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}), "{home}");
     assert_eq!(ts.ok("todo-js/work", "list", json!(null)).await, json!([{"id": 1, "title": "ship it", "done": false}]));
-    let status = deploy_status(&ts, "todo-js").await;
+    let status = ts.status("todo-js").await;
     assert_eq!((status["failed"].as_u64(), status["pinned"].as_u64()), (Some(1), Some(1)), "{status}");
 
     // The JS v2 over the Rust v1: the same state layout.
     ts.deploy_ok("todo-rs", todo_wasm()).await;
     ts.ok("todo-rs/mixed", "add", json!({"title": "rust wrote this"})).await;
-    ts.deploy_ok("todo-rs", built("js", "todo-v2")).await;
+    ts.deploy_ok("todo-rs", lang_component("js", "todo-v2")).await;
     assert_eq!(
         ts.ok("todo-rs/mixed", "list", json!(null)).await,
         json!([{"id": 1, "text": "rust wrote this", "done": false, "due": null}])
