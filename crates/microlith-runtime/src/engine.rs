@@ -25,25 +25,92 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(2);
 /// starts.
 const POOL_HEADROOM: u32 = 256;
 
-/// Builds the engine for `config`.
-pub fn build_engine(config: &RuntimeConfig) -> Result<Engine, DeployError> {
+/// Address space the guard-page layout may reserve per engine. x86-64
+/// Linux gives a process 128 TiB; this leaves room for several runtimes in
+/// one process (tests, benches) and for everything else the process maps.
+const GUARD_LAYOUT_BUDGET: u64 = 16 << 40;
+
+/// A 32-bit linear memory's whole index space: reserving it (plus a guard
+/// for static offsets) lets compiled code skip bounds checks.
+const FULL_RESERVATION: u64 = 4 << 30;
+
+/// How linear memories are laid out in the pool, which decides how guest
+/// code checks its memory accesses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryLayout {
+    /// Each slot reserves 4 GiB: an out-of-bounds access lands on
+    /// unmapped pages and traps by signal, so compiled code has no
+    /// explicit bounds checks (guests run about 10 % faster).
+    GuardPages,
+    /// Each slot reserves only the memory cap plus a small guard: compiled
+    /// code checks every access explicitly. Used when the pool is too big
+    /// for [`GuardPages`](Self::GuardPages) to fit the address space.
+    Explicit,
+}
+
+impl MemoryLayout {
+    /// The layout for `slots` memories: guard pages when they fit
+    /// [`GUARD_LAYOUT_BUDGET`].
+    pub fn for_slots(slots: u32) -> Self {
+        let per_slot = FULL_RESERVATION + Self::GuardPages.guard();
+        if u64::from(slots).saturating_mul(per_slot) <= GUARD_LAYOUT_BUDGET { Self::GuardPages } else { Self::Explicit }
+    }
+
+    fn reservation(self, memory_limit: u64) -> u64 {
+        match self {
+            Self::GuardPages => FULL_RESERVATION,
+            Self::Explicit => memory_limit.next_multiple_of(64 << 10),
+        }
+    }
+
+    fn guard(self) -> u64 {
+        match self {
+            Self::GuardPages => 32 << 20,
+            Self::Explicit => 2 << 20,
+        }
+    }
+}
+
+/// Builds the engine for `config`, and says which memory layout it got.
+///
+/// The pool holds one memory slot per potential instance. Wasmtime's usual
+/// 4 GiB reservation per slot removes bounds checks from guest code, but at
+/// ten thousand actors it would need ~60 TiB of address space; so the
+/// guard-page layout is used only when the whole pool fits
+/// [`GUARD_LAYOUT_BUDGET`] and the reservation succeeds, and the explicit
+/// layout otherwise.
+pub fn build_engine(config: &RuntimeConfig) -> Result<(Engine, MemoryLayout), DeployError> {
+    let instances =
+        u32::try_from(config.max_active_actors).unwrap_or(u32::MAX - POOL_HEADROOM).saturating_add(POOL_HEADROOM);
+    let memories = instances.saturating_add(instances / 2);
+    let layout = MemoryLayout::for_slots(memories);
+    if layout == MemoryLayout::GuardPages {
+        match engine_with(config, instances, memories, layout) {
+            Ok(engine) => return Ok((engine, layout)),
+            Err(e) => {
+                tracing::info!(error = %e, "no room for guard-page memories; guest code checks bounds explicitly")
+            }
+        }
+    }
+    engine_with(config, instances, memories, MemoryLayout::Explicit).map(|e| (e, MemoryLayout::Explicit))
+}
+
+fn engine_with(
+    config: &RuntimeConfig,
+    instances: u32,
+    memories: u32,
+    layout: MemoryLayout,
+) -> Result<Engine, DeployError> {
     let mut c = Config::new();
     c.epoch_interruption(true);
     c.wasm_component_model(true);
-    // Reserve only the memory cap (plus a small guard) per linear memory
-    // instead of wasmtime's default 4 GiB: the pool holds one slot per
-    // potential instance, and 4 GiB each would exhaust the address space at
-    // ten thousand actors. Bounds checks become explicit, a small cost.
-    let reservation = config.memory_limit.next_multiple_of(64 << 10);
-    c.memory_reservation(reservation);
-    c.memory_guard_size(2 << 20);
+    c.memory_reservation(layout.reservation(config.memory_limit));
+    c.memory_guard_size(layout.guard());
     c.memory_reservation_for_growth(0);
-    let instances =
-        u32::try_from(config.max_active_actors).unwrap_or(u32::MAX - POOL_HEADROOM).saturating_add(POOL_HEADROOM);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(instances)
         .total_core_instances(instances.saturating_mul(4))
-        .total_memories(instances.saturating_add(instances / 2))
+        .total_memories(memories)
         .total_tables(instances.saturating_mul(4))
         .total_stacks(instances)
         .max_core_instances_per_component(64)
@@ -145,4 +212,28 @@ fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     // atomically into the runtime's private artifact directory. wasmtime
     // checks the header and engine compatibility again while loading.
     unsafe { Component::deserialize_file(engine, path) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_pages_only_when_the_pool_fits_the_budget() {
+        // The test servers' and benches' pools (1,000 and 2,000 actors).
+        assert_eq!(MemoryLayout::for_slots(1_884), MemoryLayout::GuardPages);
+        assert_eq!(MemoryLayout::for_slots(3_384), MemoryLayout::GuardPages);
+        // The default pool (10,000 actors) would need ~60 TiB.
+        assert_eq!(MemoryLayout::for_slots(15_384), MemoryLayout::Explicit);
+        assert_eq!(MemoryLayout::for_slots(u32::MAX), MemoryLayout::Explicit);
+    }
+
+    #[test]
+    fn the_engine_reports_the_layout_it_built() {
+        for (max_active_actors, want) in [(100, MemoryLayout::GuardPages), (20_000, MemoryLayout::Explicit)] {
+            let config = RuntimeConfig { max_active_actors, ..RuntimeConfig::default() };
+            let (_, got) = build_engine(&config).map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(got, want);
+        }
+    }
 }

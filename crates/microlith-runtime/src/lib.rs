@@ -51,7 +51,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{RuntimeConfig, StateLimits};
-pub use engine::EPOCH_TICK;
+pub use engine::{EPOCH_TICK, MemoryLayout};
 pub use error::{CallError, DeployError};
 pub use upgrade::{
     Canary, DeployEvent, DeployOptions, DeployOutcome, DeployStatus, DryRunFailure, DryRunReport, Phase, Rollout, Scope,
@@ -118,6 +118,7 @@ pub(crate) struct Inner {
     config: RuntimeConfig,
     limits: Arc<StateLimits>,
     engine: wasmtime::Engine,
+    memory_layout: MemoryLayout,
     linker: wasmtime::component::Linker<HostState>,
     artifacts: ArtifactCache,
     store: Arc<dyn Store>,
@@ -172,7 +173,8 @@ impl Runtime {
     /// Starts a runtime over `store` and loads every deployed class's current
     /// version (from the artifact cache when possible).
     pub async fn open(config: RuntimeConfig, store: Arc<dyn Store>) -> Result<Self, DeployError> {
-        let engine = engine::build_engine(&config)?;
+        let (engine, memory_layout) = engine::build_engine(&config)?;
+        tracing::debug!(?memory_layout, "wasmtime engine built");
         engine::start_epoch_ticker(&engine);
         let mut linker = wasmtime::component::Linker::new(&engine);
         host::add_to_linker(&mut linker).map_err(|e| DeployError::Internal(format!("linking host imports: {e:#}")))?;
@@ -182,6 +184,7 @@ impl Runtime {
             directory: Directory::new(config.max_active_actors, config.mailbox_capacity),
             config,
             engine,
+            memory_layout,
             linker,
             artifacts,
             store,
@@ -351,6 +354,12 @@ impl Runtime {
     /// Number of active (instantiated or starting) actors.
     pub fn active_actors(&self) -> usize {
         self.inner.directory.len()
+    }
+
+    /// How guest memories are laid out (which decides whether compiled guest
+    /// code checks bounds explicitly).
+    pub fn memory_layout(&self) -> MemoryLayout {
+        self.inner.memory_layout
     }
 
     /// Counters since start.

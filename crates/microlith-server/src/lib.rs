@@ -199,7 +199,7 @@ impl Server {
         let serve = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { graceful.cancelled().await }).await
         });
-        tracing::info!(%addr, "listening");
+        tracing::info!(%addr, memory_layout = ?runtime.memory_layout(), "listening");
         Ok(Self { runtime, addr, stop, serve, shutdown_timeout })
     }
 

@@ -260,6 +260,7 @@ impl Actor for Probe {
                     n = black_box(n.wrapping_add(1));
                 }
             }
+            "read-out-of-bounds" => Ok(vec![read_out_of_bounds()]),
             "alloc-bomb" => {
                 const CHUNK: usize = 1 << 20;
                 let mut kept: Vec<Vec<u8>> = Vec::new();
@@ -519,6 +520,22 @@ impl Probe {
         }
         Ok(())
     }
+}
+
+/// Loads a byte 16 bytes below 4 GiB, past the end of any linear memory the
+/// host allows, which must trap the turn (by a bounds check or a guard page).
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+fn read_out_of_bounds() -> u8 {
+    let addr = black_box(u32::MAX as usize - 15);
+    // SAFETY: none; the load is meant to fault, and the host turns the fault
+    // into a trap before the value could be used.
+    unsafe { core::ptr::read_volatile(addr as *const u8) }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn read_out_of_bounds() -> u8 {
+    std::process::abort()
 }
 
 /// Traps with the wasm `unreachable` instruction, bypassing panic handling.

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use microlith_runtime::MemoryLayout;
 use serde_json::json;
 
 use crate::support::*;
@@ -34,18 +35,31 @@ async fn infinite_loop_hits_the_deadline_while_others_keep_serving() {
     assert_eq!(s.ok("probe/loop", "get", json!({"key": "k"})).await, json!({"value": "before"}));
 }
 
+/// The memory cap and memory bounds hold in both pool layouts: guard pages (a small pool,
+/// as in tests) and explicit bounds checks (a pool too big for 4 GiB slots).
 #[tokio::test]
 async fn memory_bomb_fails_alone() {
-    let s = TestServer::start_with(|c| c.actors.memory_limit_mib = 16).await;
-    s.deploy_ok("probe", probe_wasm()).await;
-    s.ok("probe/bomb", "set", json!({"key": "k", "value": "safe"})).await;
-    s.ok("probe/bystander", "set", json!({"key": "k", "value": "fine"})).await;
-    assert_error(&s.call("probe/bomb", "alloc-bomb", json!(null)).await, 500, "memory_limit_exceeded");
-    assert_eq!(s.ok("probe/bomb", "get", json!({"key": "k"})).await, json!({"value": "safe"}));
-    assert_eq!(s.ok("probe/bystander", "get", json!({"key": "k"})).await, json!({"value": "fine"}));
-    // It can be done again: the pool slot was returned.
-    assert_error(&s.call("probe/bomb", "alloc-bomb", json!(null)).await, 500, "memory_limit_exceeded");
-    assert_eq!(s.runtime().stats().traps.load(std::sync::atomic::Ordering::Relaxed), 2);
+    for (max_active, layout) in [(1_000, MemoryLayout::GuardPages), (20_000, MemoryLayout::Explicit)] {
+        let s = TestServer::start_with(|c| {
+            c.actors.memory_limit_mib = 16;
+            c.actors.max_active = max_active;
+        })
+        .await;
+        assert_eq!(s.runtime().memory_layout(), layout);
+        s.deploy_ok("probe", probe_wasm()).await;
+        s.ok("probe/bomb", "set", json!({"key": "k", "value": "safe"})).await;
+        s.ok("probe/bystander", "set", json!({"key": "k", "value": "fine"})).await;
+        assert_error(&s.call("probe/bomb", "alloc-bomb", json!(null)).await, 500, "memory_limit_exceeded");
+        assert_eq!(s.ok("probe/bomb", "get", json!({"key": "k"})).await, json!({"value": "safe"}));
+        assert_eq!(s.ok("probe/bystander", "get", json!({"key": "k"})).await, json!({"value": "fine"}));
+        // It can be done again: the pool slot was returned.
+        assert_error(&s.call("probe/bomb", "alloc-bomb", json!(null)).await, 500, "memory_limit_exceeded");
+        // A load past the end of memory traps (a guard page's fault or an
+        // explicit check), and the actor's state is intact.
+        assert_error(&s.call("probe/bomb", "read-out-of-bounds", json!(null)).await, 500, "guest_trap");
+        assert_eq!(s.ok("probe/bomb", "get", json!({"key": "k"})).await, json!({"value": "safe"}));
+        assert_eq!(s.runtime().stats().traps.load(std::sync::atomic::Ordering::Relaxed), 3);
+    }
 }
 
 #[tokio::test]
