@@ -104,6 +104,11 @@ fn engine_with(
     let mut c = Config::new();
     c.epoch_interruption(true);
     c.wasm_component_model(true);
+    // Guests use the synchronous component ABI (no async lifts, streams or
+    // futures): without wasmtime's concurrent-execution machinery an async
+    // export call is a plain fiber switch, and a chain of calls costs about
+    // a third less.
+    c.concurrency_support(false);
     c.memory_reservation(layout.reservation(config.memory_limit));
     c.memory_guard_size(layout.guard());
     c.memory_reservation_for_growth(0);
