@@ -11,7 +11,10 @@ pub struct RuntimeConfig {
     pub artifact_dir: Option<PathBuf>,
     /// Most actors active (instantiated) at once. Beyond it the least
     /// recently used idle actors are passivated. The cap is soft: an actor
-    /// that is busy finishes its queue first.
+    /// that is busy finishes its queue first. It also sizes the instance
+    /// pool: up to about 2,400 the pool fits guard-page memories and guest
+    /// code runs without explicit bounds checks (see
+    /// [`MemoryLayout`](crate::MemoryLayout)).
     pub max_active_actors: usize,
     /// An actor with no message for this long is passivated.
     pub idle_timeout: Duration,
