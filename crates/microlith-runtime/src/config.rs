@@ -12,9 +12,9 @@ pub struct RuntimeConfig {
     /// Most actors active (instantiated) at once. Beyond it the least
     /// recently used idle actors are passivated. The cap is soft: an actor
     /// that is busy finishes its queue first. It also sizes the instance
-    /// pool: up to about 2,400 the pool fits guard-page memories and guest
-    /// code runs without explicit bounds checks (see
-    /// [`MemoryLayout`](crate::MemoryLayout)).
+    /// pool: up to about 10,500 (the default 10,000 included) the pool fits
+    /// guard-page memories and guest code runs without explicit bounds
+    /// checks (see [`MemoryLayout`](crate::MemoryLayout)).
     pub max_active_actors: usize,
     /// An actor with no message for this long is passivated.
     pub idle_timeout: Duration,

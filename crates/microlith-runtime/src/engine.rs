@@ -17,6 +17,11 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use crate::config::RuntimeConfig;
 use crate::error::DeployError;
 
+/// Set to `1` to have wasmtime write `/tmp/perf-<pid>.map`, so that `perf
+/// report` names guest functions (keep the name section: build the guest
+/// unstripped) instead of showing bare `[JIT]` addresses.
+pub const PERFMAP_ENV: &str = "MICROLITH_PERFMAP";
+
 /// How often the epoch advances.
 pub const EPOCH_TICK: Duration = Duration::from_millis(2);
 
@@ -25,10 +30,13 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(2);
 /// starts.
 const POOL_HEADROOM: u32 = 256;
 
-/// Address space the guard-page layout may reserve per engine. x86-64
-/// Linux gives a process 128 TiB; this leaves room for several runtimes in
-/// one process (tests, benches) and for everything else the process maps.
-const GUARD_LAYOUT_BUDGET: u64 = 16 << 40;
+/// Address space the guard-page layout may reserve per engine: half of the
+/// 128 TiB x86-64 Linux gives a process. It covers the default pool (10,000
+/// actors, ~61 TiB) and leaves the other half to everything else the
+/// process maps, a second runtime among them; a reservation that does not
+/// fit (several big runtimes in one process, a lower `ulimit -v`, a smaller
+/// address space) falls back to the explicit layout.
+const GUARD_LAYOUT_BUDGET: u64 = 64 << 40;
 
 /// A 32-bit linear memory's whole index space: reserving it (plus a guard
 /// for static offsets) lets compiled code skip bounds checks.
@@ -109,6 +117,9 @@ fn engine_with(
     // export call is a plain fiber switch, and a chain of calls costs about
     // a third less.
     c.concurrency_support(false);
+    if std::env::var_os(PERFMAP_ENV).is_some_and(|v| v == "1") {
+        c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     c.memory_reservation(layout.reservation(config.memory_limit));
     c.memory_guard_size(layout.guard());
     c.memory_reservation_for_growth(0);
@@ -228,8 +239,10 @@ mod tests {
         // The test servers' and benches' pools (1,000 and 2,000 actors).
         assert_eq!(MemoryLayout::for_slots(1_884), MemoryLayout::GuardPages);
         assert_eq!(MemoryLayout::for_slots(3_384), MemoryLayout::GuardPages);
-        // The default pool (10,000 actors) would need ~60 TiB.
-        assert_eq!(MemoryLayout::for_slots(15_384), MemoryLayout::Explicit);
+        // The default pool (10,000 actors) needs ~61 TiB: it fits.
+        assert_eq!(MemoryLayout::for_slots(15_384), MemoryLayout::GuardPages);
+        // 20,000 actors (30,384 memories) would need ~120 TiB.
+        assert_eq!(MemoryLayout::for_slots(30_384), MemoryLayout::Explicit);
         assert_eq!(MemoryLayout::for_slots(u32::MAX), MemoryLayout::Explicit);
     }
 

@@ -88,8 +88,9 @@ pub enum StorageConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActorsConfig {
-    /// Most actors instantiated at once (LRU beyond). Up to about 2,400,
-    /// guest code also runs without explicit bounds checks (guard pages).
+    /// Most actors instantiated at once (LRU beyond). Up to about 10,500
+    /// (the default included), guest code also runs without explicit bounds
+    /// checks (guard pages).
     pub max_active: usize,
     /// Passivate an actor idle for this many ms.
     pub idle_timeout_ms: u64,
