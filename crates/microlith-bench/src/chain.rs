@@ -52,15 +52,20 @@ pub(crate) fn cpu_now() -> Duration {
 }
 
 /// Opens a runtime (no HTTP edge) on `storage` in `dir`, configured like
-/// the server's defaults with room for the few hundred actors these benches
-/// touch. The pool is sized to `max_active`, and each slot costs memory maps:
+/// the server's defaults but with `max_active` actors (`--max-active`; the
+/// few hundred these benches touch fit the default 2,000). The pool is sized to `max_active`, and each slot costs memory maps:
 /// two runtimes side by side at 20,000 each pass Linux's default
 /// `vm.max_map_count` (65,530) and wasmtime fails with ENOMEM.
 /// `handoff`: whether calls to idle actors run on the caller's task
 /// (the default), or every call queues in the target's mailbox.
-pub(crate) async fn open_runtime(dir: &Path, storage: StorageConfig, handoff: bool) -> anyhow::Result<Runtime> {
+pub(crate) async fn open_runtime(
+    dir: &Path,
+    storage: StorageConfig,
+    handoff: bool,
+    max_active: usize,
+) -> anyhow::Result<Runtime> {
     let mut cfg = ServerConfig { data_dir: dir.to_path_buf(), storage, ..ServerConfig::default() };
-    cfg.actors.max_active = 2_000;
+    cfg.actors.max_active = max_active;
     cfg.actors.mailbox_capacity = 4096;
     let store = microlith_server::open_store(&cfg).await?;
     let config = microlith_runtime::RuntimeConfig { handoff, ..cfg.runtime_config()? };
@@ -121,10 +126,26 @@ fn expected(data: &ShopData, user: &str, adds: &[Item]) -> anyhow::Result<Summar
     Ok(shop_model::summarize(user, &items, &a))
 }
 
+/// The shop's four classes: the committed components, or those in `dir`.
+fn shop_components(dir: Option<&Path>) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+    let committed = [("gateway", GATEWAY), ("cart", CART), ("inventory", INVENTORY), ("pricing", PRICING)];
+    committed
+        .into_iter()
+        .map(|(class, wasm)| match dir {
+            None => Ok((class, wasm.to_vec())),
+            Some(dir) => {
+                let path = dir.join(format!("{class}.wasm"));
+                let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                Ok((class, bytes))
+            }
+        })
+        .collect()
+}
+
 /// Deploys the shop's four classes and seeds `data` through calls.
-async fn seed_microlith(rt: &Runtime, data: &ShopData) -> anyhow::Result<()> {
-    for (class, wasm) in [("gateway", GATEWAY), ("cart", CART), ("inventory", INVENTORY), ("pricing", PRICING)] {
-        rt.deploy(class, wasm.to_vec()).await?;
+async fn seed_microlith(rt: &Runtime, components: &[(&str, Vec<u8>)], data: &ShopData) -> anyhow::Result<()> {
+    for (class, wasm) in components {
+        rt.deploy(class, wasm.clone()).await?;
     }
     let mut set = JoinSet::new();
     let pricing = ActorId::parse("pricing", "eu")?;
@@ -308,24 +329,29 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let tasks = opts.connections.max(1);
     let dur = Duration::from_secs_f64(opts.seconds);
 
+    let components = shop_components(opts.shop_wasm.as_deref())?;
     let dir = tempfile::tempdir()?;
-    let rt = open_runtime(dir.path(), StorageConfig::Fjall, true).await?;
-    seed_microlith(&rt, &data).await?;
+    let rt = open_runtime(dir.path(), StorageConfig::Fjall, true, opts.max_active).await?;
+    seed_microlith(&rt, &components, &data).await?;
     let queued_dir = tempfile::tempdir()?;
-    let queued = open_runtime(queued_dir.path(), StorageConfig::Fjall, false).await?;
-    seed_microlith(&queued, &data).await?;
+    let queued = open_runtime(queued_dir.path(), StorageConfig::Fjall, false, opts.max_active).await?;
+    seed_microlith(&queued, &components, &data).await?;
     let svc = services::start(&data).await?;
 
-    let variants = [
-        ("(a)  microlith, gateway/main", Variant::Microlith { rt: rt.clone(), per_user: false }),
-        ("(a') microlith, gateway/<user>", Variant::Microlith { rt: rt.clone(), per_user: true }),
+    let all = [
+        ("a", "(a)  microlith, gateway/main", Variant::Microlith { rt: rt.clone(), per_user: false }),
+        ("a'", "(a') microlith, gateway/<user>", Variant::Microlith { rt: rt.clone(), per_user: true }),
         (
+            "b",
             "(b)  HTTP+JSON micro-services",
             Variant::Http { client: services::client()?, url: svc.checkout_url.as_str().into() },
         ),
-        ("(aq) (a), every call queued", Variant::Microlith { rt: queued.clone(), per_user: false }),
+        ("aq", "(aq) (a), every call queued", Variant::Microlith { rt: queued.clone(), per_user: false }),
     ];
-    for (_, v) in &variants {
+    let chosen = |label: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == label);
+    let variants: Vec<_> = all.into_iter().filter(|(label, ..)| chosen(label)).collect();
+    anyhow::ensure!(!variants.is_empty(), "--only {:?} names no chain variant (a, a', b, aq)", opts.only);
+    for (.., v) in &variants {
         verify_and_warm(v, &data, &users, tasks).await?;
     }
     // What the process burns idle (epoch ticker, storage threads), which
@@ -338,10 +364,10 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let (mut seq, mut load) = (vec![Vec::new(); n], vec![Vec::new(); n]);
     for _ in 0..opts.runs.max(1) {
         // Interleave the variants so drift in the machine hits all alike.
-        for (i, (_, v)) in variants.iter().enumerate() {
+        for (i, (.., v)) in variants.iter().enumerate() {
             seq[i].push(sequential(v, &users, SEQUENTIAL).await?);
         }
-        for (i, (_, v)) in variants.iter().enumerate() {
+        for (i, (.., v)) in variants.iter().enumerate() {
             load[i].push(loaded(v, &users, tasks, dur).await?);
         }
     }
@@ -350,7 +376,9 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
 
     println!(
         "chain: checkout-quote, {HOPS} hops per request (client → gateway → cart → inventory → pricing), \
-         {USERS} users, {SKUS} SKUs, fjall store"
+         {USERS} users, {SKUS} SKUs, fjall store, max_active {} ({:?} memories)",
+        opts.max_active,
+        rt.memory_layout()
     );
     println!(
         "  counted: latency = wall time at the bench client; CPU = whole process (user + sys, all threads: client,"
@@ -362,18 +390,23 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         "", "p50 µs", "p99 µs", "p50/hop", "req/s", "CPU µs/rq", "CPU/hop", "errors"
     );
     println!("  concurrency 1: {SEQUENTIAL} sequential requests, median of {} run(s)", opts.runs.max(1));
-    for ((name, _), p) in variants.iter().zip(&seq) {
+    for ((_, name, _), p) in variants.iter().zip(&seq) {
         row(name, p);
     }
     println!("  concurrency {tasks}: closed loop for {} s, median of {} run(s)", opts.seconds, opts.runs.max(1));
-    for ((name, _), p) in variants.iter().zip(&load) {
+    for ((_, name, _), p) in variants.iter().zip(&load) {
         row(name, p);
     }
-    println!("  ratios (b)/(a), target ≥ 20×:");
-    ratio_line("concurrency 1, gateway/main", &seq[0], &seq[2]);
-    ratio_line("concurrency 1, gateway/<user>", &seq[1], &seq[2]);
-    ratio_line(&format!("concurrency {tasks}, gateway/main"), &load[0], &load[2]);
-    ratio_line(&format!("concurrency {tasks}, gateway/<user>"), &load[1], &load[2]);
+    let at = |label: &str| variants.iter().position(|(l, ..)| *l == label);
+    if let (Some(b), true) = (at("b"), at("a").is_some() || at("a'").is_some()) {
+        println!("  ratios (b)/(a), target ≥ 20×:");
+        for (label, gateway) in [("a", "gateway/main"), ("a'", "gateway/<user>")] {
+            if let Some(a) = at(label) {
+                ratio_line(&format!("concurrency 1, {gateway}"), &seq[a], &seq[b]);
+                ratio_line(&format!("concurrency {tasks}, {gateway}"), &load[a], &load[b]);
+            }
+        }
+    }
     println!(
         "  note: inventory/main and pricing/eu are single actors in both gateway designs, so under load every \
          request still serialises through them."

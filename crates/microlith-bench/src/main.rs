@@ -77,6 +77,19 @@ pub struct Opts {
     /// Idle WebSocket connections for `idle`.
     #[arg(long, default_value_t = 10_000)]
     pub idle_connections: usize,
+    /// `chain`: run only these variants (comma-separated: a, a', b, aq), e.g.
+    /// `--only a` to profile the in-process chain alone.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// `chain`, `calls`: the runtimes' `max_active` (it sizes the instance
+    /// pool, which decides the memory layout: guard pages up to ~10,500).
+    #[arg(long, default_value_t = 2_000)]
+    pub max_active: usize,
+    /// `chain`: load the shop's components (gateway.wasm, cart.wasm,
+    /// inventory.wasm, pricing.wasm) from this directory instead of the
+    /// committed ones, e.g. to compare guest build settings.
+    #[arg(long)]
+    pub shop_wasm: Option<std::path::PathBuf>,
     /// The `microlith` binary `idle` starts (default: next to this one).
     #[arg(long)]
     pub server_bin: Option<std::path::PathBuf>,

@@ -28,8 +28,8 @@ const ALARMS: usize = 500;
 /// Actors they are spread over.
 const ALARM_ACTORS: usize = 100;
 
-async fn probe_runtime(dir: &std::path::Path, handoff: bool) -> anyhow::Result<Runtime> {
-    let rt = open_runtime(dir, StorageConfig::Fjall, handoff).await?;
+async fn probe_runtime(dir: &std::path::Path, handoff: bool, max_active: usize) -> anyhow::Result<Runtime> {
+    let rt = open_runtime(dir, StorageConfig::Fjall, handoff, max_active).await?;
     rt.deploy("probe", PROBE.to_vec()).await?;
     Ok(rt)
 }
@@ -99,8 +99,8 @@ async fn call_rate(rt: &Runtime, callers: usize, dur: Duration) -> anyhow::Resul
 pub async fn calls(opts: &Opts) -> anyhow::Result<()> {
     let (dir, queued_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
     let runtimes = [
-        ("hand-off", probe_runtime(dir.path(), true).await?),
-        ("queued", probe_runtime(queued_dir.path(), false).await?),
+        ("hand-off", probe_runtime(dir.path(), true, opts.max_active).await?),
+        ("queued", probe_runtime(queued_dir.path(), false, opts.max_active).await?),
     ];
     let dur = Duration::from_secs_f64(opts.seconds);
     println!(
@@ -227,7 +227,7 @@ async fn alarm_round(rt: &Runtime, round: usize) -> anyhow::Result<Precision> {
 /// `alarms`: alarm precision.
 pub async fn alarms(opts: &Opts) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let rt = probe_runtime(dir.path(), true).await?;
+    let rt = probe_runtime(dir.path(), true, opts.max_active).await?;
     let mut runs = Vec::new();
     for round in 0..opts.runs.max(1) {
         runs.push(alarm_round(&rt, round).await?);
