@@ -30,6 +30,15 @@ async fn counter_counts_and_todo_keeps_a_list() {
     assert_error(&s.call("todo/me", "toggle", json!({"id": 999})).await, 422, "guest_error");
 }
 
+/// A component that uses an async built-in of the component model.
+const ASYNC_ABI_COMPONENT: &str = r#"
+(component
+  (core module $m (func (export "f")))
+  (core func $inc (canon backpressure.inc))
+  (core instance $i (instantiate $m))
+)
+"#;
+
 #[tokio::test]
 async fn bad_inputs_get_clear_errors() {
     let s = TestServer::start_with(|c| c.actors.max_payload_bytes = 1024).await;
@@ -44,6 +53,12 @@ async fn bad_inputs_get_clear_errors() {
     assert_error(&s.deploy("counter", Vec::new()).await, 400, "invalid_component");
     // A core module is wasm but not a component of our world.
     assert_error(&s.deploy("counter", b"\0asm\x01\0\0\0".to_vec()).await, 400, "invalid_component");
+    // The engine runs without the component model's async ABI (guests use the
+    // synchronous one): a component that uses it is refused as it compiles, saying why.
+    let async_abi = wat::parse_str(ASYNC_ABI_COMPONENT).expect("wat");
+    let reply = s.deploy("counter", async_abi).await;
+    assert_error(&reply, 400, "invalid_component");
+    assert!(reply.1["error"]["message"].as_str().is_some_and(|m| m.contains("async")), "{}", reply.1);
     assert_error(&s.deploy("Bad Name", counter_wasm()).await, 400, "invalid_name");
     let (status, body) = s.get_json("/v1/nowhere").await;
     assert_error(&(status, body), 404, "not_found");
