@@ -343,6 +343,60 @@ bool mlt_json_valid(mlt_str json) {
     return j.p == j.end;
 }
 
+void mlt_json_array_begin(mlt_json_array *a, mlt_str json) {
+    mlt_json j = { json.ptr, json.ptr + json.len, NULL };
+    jws(&j);
+    a->end = j.end;
+    a->err = NULL;
+    a->done = false;
+    a->count = 0;
+    if (j.p >= j.end || *j.p != '[') {
+        a->p = j.p;
+        a->err = "expected an array";
+        a->done = true;
+        return;
+    }
+    a->p = j.p + 1;
+}
+
+/* After the array's closing bracket: only whitespace may follow. */
+static bool jarray_end(mlt_json_array *a, mlt_json *j) {
+    j->p++;
+    jws(j);
+    a->p = j->p;
+    a->done = true;
+    if (j->p != j->end) a->err = "trailing characters after the array";
+    return false;
+}
+
+bool mlt_json_array_next(mlt_json_array *a, mlt_str *elem) {
+    if (a->done) return false;
+    mlt_json j = { a->p, a->end, NULL };
+    jws(&j);
+    if (a->count == 0 && j.p < j.end && *j.p == ']') return jarray_end(a, &j);
+    if (a->count > 0) {
+        if (j.p < j.end && *j.p == ']') return jarray_end(a, &j);
+        if (j.p >= j.end || *j.p != ',') {
+            a->done = true;
+            a->err = "expected ',' or ']' in the array";
+            return false;
+        }
+        j.p++;
+        jws(&j);
+    }
+    const char *start = j.p;
+    if (!jvalue(&j, 1)) {
+        a->done = true;
+        a->err = j.err ? j.err : "invalid JSON";
+        return false;
+    }
+    elem->ptr = start;
+    elem->len = (size_t)(j.p - start);
+    a->p = j.p;
+    a->count++;
+    return true;
+}
+
 static mlt_status jbad(mlt_reply *reply, const char *why, const char *field) {
     mlt_buf_clear(&reply->message);
     mlt_buf_puts(&reply->message, "invalid payload: ");

@@ -159,6 +159,29 @@ mlt_status mlt_json_object(mlt_str json, const mlt_json_field *fields, size_t n,
 /* Whether `json` is exactly one valid JSON value (surrounding whitespace allowed). */
 bool mlt_json_valid(mlt_str json);
 
+/* Iterates over the elements of a JSON array:
+ *
+ *     mlt_json_array a;
+ *     mlt_str elem;
+ *     mlt_json_array_begin(&a, items);
+ *     while (mlt_json_array_next(&a, &elem)) { ... MLT_JSON_OBJECT(elem, ...) ... }
+ *     if (a.err) return mlt_bad_request(reply, a.err);
+ *
+ * Each element is its raw JSON text (a view into `json`, validated in full).
+ * mlt_json_array_next returns false at the end of the array, or at the first
+ * malformed element, when `json` is not an array, or when anything but
+ * whitespace follows it; `err` then says why (NULL after a clean end). */
+typedef struct {
+    const char *p;
+    const char *end;
+    const char *err;
+    bool done;
+    size_t count; /* elements returned so far */
+} mlt_json_array;
+
+void mlt_json_array_begin(mlt_json_array *a, mlt_str json);
+bool mlt_json_array_next(mlt_json_array *a, mlt_str *elem);
+
 /* ---- state --------------------------------------------------------------- */
 
 /* Reads `key` into `value` (replacing its contents). False if there is none. */

@@ -68,7 +68,29 @@ static void view(const char *viewer, bool want_ok, const char *want) {
     if (!ok) free(err.val.failed.ptr);
 }
 
+/* Iterates `json` as an array: "ok <n>: e1|e2|..." or "bad <n>: <err>" after n elements. */
+static void arr(const char *json, const char *want) {
+    mlt_json_array a;
+    mlt_str e;
+    char got[256] = "";
+    size_t used = 0;
+    mlt_json_array_begin(&a, mlt_cstr(json));
+    while (mlt_json_array_next(&a, &e) && used < 200)
+        used += (size_t)snprintf(got + used, sizeof got - used, "%s%.*s", a.count > 1 ? "|" : "", (int)e.len, e.ptr);
+    char all[320];
+    snprintf(all, sizeof all, "%s %zu: %s", a.err ? "bad" : "ok", a.count, a.err ? a.err : got);
+    bool pass = strcmp(all, want) == 0;
+    pass ? passed++ : failed++;
+    if (!pass) printf("FAIL array(%s) -> %s (expected %s)\n", json, all, want);
+}
+
 int main(void) {
+    arr("[]", "ok 0: "); arr(" [ ] ", "ok 0: "); arr("[1]", "ok 1: 1");
+    arr("[{\"sku\":\"a\",\"qty\":2}, [3,4] ,\"x\"]", "ok 3: {\"sku\":\"a\",\"qty\":2}|[3,4]|\"x\"");
+    arr("{}", "bad 0: expected an array"); arr("", "bad 0: expected an array"); arr("[1,]", "bad 1: invalid JSON");
+    arr("[1 2]", "bad 1: expected ',' or ']' in the array"); arr("[1] x", "bad 1: trailing characters after the array");
+    arr("[1", "bad 1: expected ',' or ']' in the array"); arr("[,1]", "bad 0: invalid JSON"); arr("[{\"a\":}]", "bad 0: invalid JSON");
+
     view(NULL, true, "{\"viewer\":null}");
     view("ann \"a\"", true, "{\"viewer\":\"ann \\\"a\\\"\"}");
     view("nobody", true, "none");

@@ -58,3 +58,45 @@ async fn a_checkout_places_an_order_that_reserves_stock_and_ships() {
     assert_eq!(status, "shipped");
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
 }
+
+/// `orders` is the shop's C class: it checks its payload strictly, records
+/// a refused reservation in the order, and places an order once however
+/// often the outbox delivers `place`.
+#[tokio::test]
+async fn the_c_orders_class_checks_input_records_refusals_and_places_once() {
+    let s = shop().await;
+    let bad = [
+        json!({"user": "x", "items": {}, "total_cents": 1}),
+        json!({"user": "x", "items": [{"sku": "apple"}], "total_cents": 1}),
+        json!({"user": "x", "items": [{"sku": "apple", "qty": 1, "extra": true}], "total_cents": 1}),
+        json!({"user": "x", "items": [{"sku": "apple", "qty": 4_294_967_296_u64}], "total_cents": 1}),
+        json!({"user": "x", "items": [], "total_cents": -1}),
+        json!({"user": "x", "items": []}),
+        json!([1, 2]),
+    ];
+    for payload in bad {
+        let r = s.call("orders/o-bad", "place", payload.clone()).await;
+        assert_error(&r, 400, "bad_request");
+        assert!(r.1["error"]["message"].as_str().is_some_and(|m| m.contains("invalid payload")), "{payload}: {}", r.1);
+    }
+    let r = s.call_raw("orders/o-bad/place", "{\"user\": \"x\", \"items\": [1,").await;
+    assert_eq!(r.0, 400, "truncated JSON: {}", r.1);
+    assert_eq!(s.ok("orders/o-bad", "get", json!(null)).await, json!(null), "a refused place stores nothing");
+    assert_error(&s.call("orders/o-bad", "cancel", json!(null)).await, 404, "unknown_method");
+
+    // Only 3 pears in stock: inventory refuses, its turn rolls back, and
+    // the order records why.
+    let place = json!({"user": "dee", "items": [{"sku": "pear", "qty": 5}], "total_cents": 400});
+    let o = s.ok("orders/o1", "place", place).await;
+    assert_eq!(o["status"], "rejected", "{o}");
+    assert_eq!(o["note"], "failed: 2 short of pear", "{o}");
+    assert_eq!(o["user"], "dee");
+    assert_eq!(o["items"], json!([{"sku": "pear", "qty": 5}]));
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 3);
+
+    // A second delivery (or any later place) returns the recorded order.
+    let again = json!({"user": "dee", "items": [{"sku": "apple", "qty": 1}], "total_cents": 50});
+    assert_eq!(s.ok("orders/o1", "place", again).await, o);
+    assert_eq!(s.ok("orders/o1", "get", json!(null)).await, o);
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100);
+}

@@ -1,0 +1,179 @@
+/*
+ * orders: one actor per order, written in C (the rest of the shop is Rust;
+ * the classes only share the JSON they exchange). Created by the gateway's
+ * one-way `place`; reserves the stock, then ships on a durable alarm.
+ *
+ *   place  {"user": s, "items": [{"sku": s, "qty": n}, ...], "total_cents": n}
+ *                                             -> the order
+ *   get    ignored                            -> the order, or null
+ *
+ * The order lives under `order` as {"user", "items", "total_cents",
+ * "status", "placed_at_ms", "note"} (the layout of the earlier Rust version,
+ * so a deployment can swap one for the other on live state). Status: placed
+ * -> (inventory/main `reserve` fails) rejected, with the reason in `note`;
+ * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped. Placing an
+ * order twice changes nothing: the outbox delivers at least once.
+ */
+#include <stdint.h>
+
+#include "microlith.h"
+
+#define ORDER MLT_S("order")
+#define SHIP MLT_S("ship")
+/* Delay between reservation and shipping. */
+#define SHIP_AFTER_MS 1000
+
+typedef struct {
+    mlt_buf user;
+    mlt_str items;       /* raw JSON array */
+    uint64_t total_cents;
+    mlt_buf status;
+    uint64_t placed_at_ms;
+    mlt_str note;        /* raw JSON: a string, or null */
+} order;
+
+static void order_free(order *o) {
+    mlt_buf_free(&o->user);
+    mlt_buf_free(&o->status);
+}
+
+static void order_json(mlt_buf *out, const order *o) {
+    mlt_buf_clear(out);
+    mlt_buf_puts(out, "{\"user\":");
+    mlt_buf_put_json_str(out, mlt_buf_str(&o->user));
+    mlt_buf_puts(out, ",\"items\":");
+    mlt_buf_put_str(out, o->items);
+    mlt_buf_puts(out, ",\"total_cents\":");
+    mlt_buf_put_u64(out, o->total_cents);
+    mlt_buf_puts(out, ",\"status\":");
+    mlt_buf_put_json_str(out, mlt_buf_str(&o->status));
+    mlt_buf_puts(out, ",\"placed_at_ms\":");
+    mlt_buf_put_u64(out, o->placed_at_ms);
+    mlt_buf_puts(out, ",\"note\":");
+    if (o->note.len) mlt_buf_put_str(out, o->note);
+    else mlt_buf_puts(out, "null");
+    mlt_buf_puts(out, "}");
+}
+
+/* Writes `o` to state and, as the reply, to reply->body. */
+static mlt_status save(const order *o, mlt_reply *reply) {
+    order_json(&reply->body, o);
+    return mlt_state_set(ORDER, mlt_buf_str(&reply->body), reply);
+}
+
+/* `items` must be an array of {"sku": string, "qty": u32}. */
+static mlt_status check_items(mlt_str items, mlt_reply *reply) {
+    mlt_json_array a;
+    mlt_str elem;
+    mlt_json_array_begin(&a, items);
+    while (mlt_json_array_next(&a, &elem)) {
+        mlt_buf sku = { 0 };
+        uint64_t qty = 0;
+        mlt_json_field fields[] = {
+            { "sku", MLT_JSON_STRING, &sku, true, NULL },
+            { "qty", MLT_JSON_U64, &qty, true, NULL },
+        };
+        mlt_status st = MLT_JSON_OBJECT(elem, fields, false, NULL, reply);
+        mlt_buf_free(&sku);
+        if (st != MLT_OK) return st;
+        if (qty > UINT32_MAX) return mlt_bad_request(reply, "invalid payload: `qty` out of range");
+    }
+    if (a.err) {
+        mlt_buf msg = { 0 };
+        mlt_buf_puts(&msg, "invalid payload: `items`: ");
+        mlt_buf_puts(&msg, a.err);
+        mlt_status st = mlt_bad_request(reply, mlt_buf_str(&msg).ptr);
+        mlt_buf_free(&msg);
+        return st;
+    }
+    return MLT_OK;
+}
+
+static mlt_status place(const mlt_request *req, mlt_reply *reply) {
+    if (mlt_state_get(ORDER, &reply->body)) return MLT_OK; /* placing twice changes nothing */
+    order o = { 0 };
+    mlt_json_field fields[] = {
+        { "user", MLT_JSON_STRING, &o.user, true, NULL },
+        { "items", MLT_JSON_ANY, &o.items, true, NULL },
+        { "total_cents", MLT_JSON_U64, &o.total_cents, true, NULL },
+    };
+    mlt_status st = MLT_JSON_OBJECT(req->payload, fields, false, NULL, reply);
+    if (st == MLT_OK) st = check_items(o.items, reply);
+    if (st != MLT_OK) {
+        order_free(&o);
+        return st;
+    }
+    o.placed_at_ms = mlt_turn_time_ms();
+
+    mlt_buf reserve = { 0 }, answer = { 0 }, note = { 0 };
+    mlt_buf_puts(&reserve, "{\"items\":");
+    mlt_buf_put_str(&reserve, o.items);
+    mlt_buf_puts(&reserve, "}");
+    mlt_call_error e =
+        mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("reserve"), mlt_buf_str(&reserve), -1, &answer);
+    if (e == MLT_CALL_OK) {
+        mlt_buf_puts(&o.status, "reserved");
+        st = mlt_alarm_set(SHIP, o.placed_at_ms + SHIP_AFTER_MS, reply);
+    } else {
+        /* The callee's turn rolled back; this order records why. */
+        mlt_buf why = { 0 };
+        mlt_buf_puts(&why, mlt_call_error_name(e));
+        mlt_buf_puts(&why, ": ");
+        mlt_buf_put_str(&why, mlt_buf_str(&answer));
+        mlt_buf_put_json_str(&note, mlt_buf_str(&why));
+        mlt_buf_free(&why);
+        mlt_buf_puts(&o.status, "rejected");
+        o.note = mlt_buf_str(&note);
+    }
+    if (st == MLT_OK) st = save(&o, reply);
+    mlt_buf_free(&reserve);
+    mlt_buf_free(&answer);
+    mlt_buf_free(&note);
+    order_free(&o);
+    return st;
+}
+
+static mlt_status get(const mlt_request *req, mlt_reply *reply) {
+    (void)req;
+    if (!mlt_state_get(ORDER, &reply->body)) mlt_buf_puts(&reply->body, "null");
+    return MLT_OK;
+}
+
+static const mlt_method methods[] = {
+    { "place", place },
+    { "get", get },
+};
+
+mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply) { return MLT_DISPATCH(req, reply, methods); }
+
+mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply) {
+    if (!mlt_str_eq(name, "ship")) return MLT_OK;
+    mlt_buf stored = { 0 };
+    if (!mlt_state_get(ORDER, &stored)) return MLT_OK;
+    order o = { 0 };
+    mlt_json_field fields[] = {
+        { "user", MLT_JSON_STRING, &o.user, true, NULL },
+        { "items", MLT_JSON_ANY, &o.items, true, NULL },
+        { "total_cents", MLT_JSON_U64, &o.total_cents, true, NULL },
+        { "status", MLT_JSON_STRING, &o.status, true, NULL },
+        { "placed_at_ms", MLT_JSON_U64, &o.placed_at_ms, true, NULL },
+        { "note", MLT_JSON_ANY, &o.note, false, NULL },
+    };
+    mlt_status st = MLT_JSON_OBJECT(mlt_buf_str(&stored), fields, false, NULL, reply);
+    if (st != MLT_OK) {
+        st = mlt_failed(reply, "the stored order is not valid");
+    } else {
+        mlt_buf_clear(&o.status);
+        mlt_buf_puts(&o.status, "shipped");
+        st = save(&o, reply);
+        mlt_buf msg = { 0 };
+        mlt_buf_puts(&msg, "order of ");
+        mlt_buf_put_str(&msg, mlt_buf_str(&o.user));
+        mlt_buf_puts(&msg, " shipped");
+        if (st == MLT_OK) mlt_log(MLT_LOG_INFO, mlt_buf_str(&msg));
+        mlt_buf_free(&msg);
+    }
+    order_free(&o);
+    mlt_buf_free(&stored);
+    return st;
+}
