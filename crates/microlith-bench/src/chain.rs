@@ -6,7 +6,10 @@
 //!   (`Runtime::call` into `gateway`, three actor-to-actor hops) and (b) as
 //!   four HTTP+JSON micro-services on loopback (`services`). Both do the
 //!   same `shop_model` work per hop and run in this process side by side;
-//!   a request is 4 hops in both (the client's entry hop + 3).
+//!   a request is 4 hops in both (the client's entry hop + 3). Beside
+//!   them: (a') one gateway per user, (aq) every call queued (no hand-off),
+//!   and (ab) the shop built with binary hops (`shop-wire`'s postcard
+//!   feature, `examples/wasm/shop-binary`), which prices JSON in the hops.
 //! * `calls`, `alarms` — see `probe`.
 //!
 //! CPU is the whole process's user + sys time (`CLOCK_PROCESS_CPUTIME_ID`,
@@ -33,6 +36,13 @@ const GATEWAY: &[u8] = include_bytes!("../../../examples/wasm/shop/gateway.wasm"
 const CART: &[u8] = include_bytes!("../../../examples/wasm/shop/cart.wasm");
 const INVENTORY: &[u8] = include_bytes!("../../../examples/wasm/shop/inventory.wasm");
 const PRICING: &[u8] = include_bytes!("../../../examples/wasm/shop/pricing.wasm");
+/// The same four classes with postcard in the internal hops and state.
+const BINARY: [(&str, &[u8]); 4] = [
+    ("gateway", include_bytes!("../../../examples/wasm/shop-binary/gateway.wasm")),
+    ("cart", include_bytes!("../../../examples/wasm/shop-binary/cart.wasm")),
+    ("inventory", include_bytes!("../../../examples/wasm/shop-binary/inventory.wasm")),
+    ("pricing", include_bytes!("../../../examples/wasm/shop-binary/pricing.wasm")),
+];
 
 /// Hops per checkout-quote request: client → gateway → cart → inventory → pricing.
 const HOPS: f64 = 4.0;
@@ -174,6 +184,20 @@ async fn seed_microlith(rt: &Runtime, components: &[(&str, Vec<u8>)], data: &Sho
         r??;
     }
     Ok(())
+}
+
+/// A runtime in a fresh directory with the shop's `components` deployed
+/// and `data` seeded.
+async fn open_seeded(
+    max_active: usize,
+    handoff: bool,
+    components: &[(&str, Vec<u8>)],
+    data: &ShopData,
+) -> anyhow::Result<(tempfile::TempDir, Runtime)> {
+    let dir = tempfile::tempdir()?;
+    let rt = open_runtime(dir.path(), StorageConfig::Fjall, handoff, max_active).await?;
+    seed_microlith(&rt, components, data).await?;
+    Ok((dir, rt))
 }
 
 /// One way of making the chain.
@@ -329,28 +353,42 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let tasks = opts.connections.max(1);
     let dur = Duration::from_secs_f64(opts.seconds);
 
+    const LABELS: [&str; 5] = ["a", "a'", "b", "aq", "ab"];
+    let chosen = |label: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == label);
+    anyhow::ensure!(LABELS.iter().any(|l| chosen(l)), "--only {:?} names no chain variant {LABELS:?}", opts.only);
+    // Only the runtimes a chosen variant needs are opened: each reserves its
+    // pool's address space, and the guard-page budget is per process.
     let components = shop_components(opts.shop_wasm.as_deref())?;
-    let dir = tempfile::tempdir()?;
-    let rt = open_runtime(dir.path(), StorageConfig::Fjall, true, opts.max_active).await?;
-    seed_microlith(&rt, &components, &data).await?;
-    let queued_dir = tempfile::tempdir()?;
-    let queued = open_runtime(queued_dir.path(), StorageConfig::Fjall, false, opts.max_active).await?;
-    seed_microlith(&queued, &components, &data).await?;
-    let svc = services::start(&data).await?;
+    let binary_components = BINARY.iter().map(|(class, wasm)| (*class, wasm.to_vec())).collect::<Vec<_>>();
+    let open = |handoff, components| open_seeded(opts.max_active, handoff, components, &data);
+    let json = if chosen("a") || chosen("a'") { Some(open(true, &components).await?) } else { None };
+    let queued = if chosen("aq") { Some(open(false, &components).await?) } else { None };
+    let binary = if chosen("ab") { Some(open(true, &binary_components).await?) } else { None };
+    let svc = if chosen("b") { Some(services::start(&data).await?) } else { None };
 
-    let all = [
-        ("a", "(a)  microlith, gateway/main", Variant::Microlith { rt: rt.clone(), per_user: false }),
-        ("a'", "(a') microlith, gateway/<user>", Variant::Microlith { rt: rt.clone(), per_user: true }),
-        (
+    let microlith = |label, name, rt: &Option<(tempfile::TempDir, Runtime)>, per_user| {
+        rt.as_ref().map(|(_, rt)| (label, name, Variant::Microlith { rt: rt.clone(), per_user }))
+    };
+    let http = match &svc {
+        Some(svc) => Some((
             "b",
             "(b)  HTTP+JSON micro-services",
             Variant::Http { client: services::client()?, url: svc.checkout_url.as_str().into() },
-        ),
-        ("aq", "(aq) (a), every call queued", Variant::Microlith { rt: queued.clone(), per_user: false }),
+        )),
+        None => None,
+    };
+    let all = [
+        microlith("a", "(a)  microlith, gateway/main", &json, false),
+        microlith("a'", "(a') microlith, gateway/<user>", &json, true),
+        http,
+        microlith("aq", "(aq) (a), every call queued", &queued, false),
+        microlith("ab", "(ab) (a), binary hops (postcard)", &binary, false),
     ];
-    let chosen = |label: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == label);
-    let variants: Vec<_> = all.into_iter().filter(|(label, ..)| chosen(label)).collect();
-    anyhow::ensure!(!variants.is_empty(), "--only {:?} names no chain variant (a, a', b, aq)", opts.only);
+    let variants: Vec<_> = all.into_iter().flatten().filter(|(label, ..)| chosen(label)).collect();
+    let layouts: Vec<String> = [("a", &json), ("aq", &queued), ("ab", &binary)]
+        .into_iter()
+        .filter_map(|(label, rt)| rt.as_ref().map(|(_, rt)| format!("({label}) {:?}", rt.memory_layout())))
+        .collect();
     for (.., v) in &variants {
         verify_and_warm(v, &data, &users, tasks).await?;
     }
@@ -376,9 +414,9 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
 
     println!(
         "chain: checkout-quote, {HOPS} hops per request (client → gateway → cart → inventory → pricing), \
-         {USERS} users, {SKUS} SKUs, fjall store, max_active {} ({:?} memories)",
+         {USERS} users, {SKUS} SKUs, fjall store, max_active {} (memories: {})",
         opts.max_active,
-        rt.memory_layout()
+        layouts.join(", ")
     );
     println!(
         "  counted: latency = wall time at the bench client; CPU = whole process (user + sys, all threads: client,"
@@ -398,9 +436,9 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         row(name, p);
     }
     let at = |label: &str| variants.iter().position(|(l, ..)| *l == label);
-    if let (Some(b), true) = (at("b"), at("a").is_some() || at("a'").is_some()) {
+    if let Some(b) = at("b") {
         println!("  ratios (b)/(a), target ≥ 20×:");
-        for (label, gateway) in [("a", "gateway/main"), ("a'", "gateway/<user>")] {
+        for (label, gateway) in [("a", "gateway/main"), ("a'", "gateway/<user>"), ("ab", "gateway/main, binary hops")] {
             if let Some(a) = at(label) {
                 ratio_line(&format!("concurrency 1, {gateway}"), &seq[a], &seq[b]);
                 ratio_line(&format!("concurrency {tasks}, {gateway}"), &load[a], &load[b]);
@@ -416,10 +454,17 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         "  (aq) is (a) with hand-off off: every call goes through the callee's mailbox and task \
          (how all calls ran before 2026-12-02)."
     );
+    println!(
+        "  (ab) is (a) with the shop's internal hops and state values in postcard instead of JSON \
+         (client-facing JSON unchanged; examples/wasm/shop-binary)."
+    );
 
-    svc.stop();
-    rt.shutdown(Duration::from_secs(10)).await;
-    queued.shutdown(Duration::from_secs(10)).await;
+    if let Some(svc) = svc {
+        svc.stop();
+    }
+    for (_, rt) in [json, queued, binary].into_iter().flatten() {
+        rt.shutdown(Duration::from_secs(10)).await;
+    }
     Ok(())
 }
 

@@ -77,7 +77,7 @@ pub struct Opts {
     /// Idle WebSocket connections for `idle`.
     #[arg(long, default_value_t = 10_000)]
     pub idle_connections: usize,
-    /// `chain`: run only these variants (comma-separated: a, a', b, aq), e.g.
+    /// `chain`: run only these variants (comma-separated: a, a', b, aq, ab), e.g.
     /// `--only a` to profile the in-process chain alone.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,

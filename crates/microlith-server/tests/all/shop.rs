@@ -1,16 +1,25 @@
 //! The shop example end to end: five independently deployed classes that
 //! call each other in-process, a one-way order placement through the
-//! outbox, and shipping on a durable alarm.
+//! outbox, and shipping on a durable alarm — in the committed build (JSON
+//! hops) and in the binary-hops build the call benchmark runs (postcard in
+//! the internal hops and state, `examples/wasm/shop-binary`).
 
 use serde_json::json;
 
 use crate::support::*;
 
 async fn shop() -> TestServer {
+    shop_built("examples/wasm/shop").await
+}
+
+/// The shop with its four Rust classes from `dir` (the C `orders` class is
+/// the same in both builds).
+async fn shop_built(dir: &str) -> TestServer {
     let s = TestServer::start().await;
-    for class in ["gateway", "cart", "inventory", "pricing", "orders"] {
-        s.deploy_ok(class, fixture(&format!("examples/wasm/shop/{class}.wasm"))).await;
+    for class in ["gateway", "cart", "inventory", "pricing"] {
+        s.deploy_ok(class, fixture(&format!("{dir}/{class}.wasm"))).await;
     }
+    s.deploy_ok("orders", fixture("examples/wasm/shop/orders.wasm")).await;
     for (sku, cents, qty) in [("apple", 50, 100), ("pear", 80, 3), ("fig", 200, 0)] {
         s.ok("pricing/eu", "set-price", json!({"sku": sku, "cents": cents})).await;
         s.ok("inventory/main", "restock", json!({"sku": sku, "qty": qty})).await;
@@ -20,7 +29,10 @@ async fn shop() -> TestServer {
 
 #[tokio::test]
 async fn a_checkout_quote_walks_the_whole_chain() {
-    let s = shop().await;
+    checkout_quote_walks_the_whole_chain(shop().await).await;
+}
+
+async fn checkout_quote_walks_the_whole_chain(s: TestServer) {
     s.ok("cart/ann", "add", json!({"sku": "apple", "qty": 10})).await;
     s.ok("cart/ann", "add", json!({"sku": "pear", "qty": 5})).await;
     let q = s.ok("gateway/main", "checkout-quote", json!({"user": "ann"})).await;
@@ -99,4 +111,58 @@ async fn the_c_orders_class_checks_input_records_refusals_and_places_once() {
     assert_eq!(s.ok("orders/o1", "place", again).await, o);
     assert_eq!(s.ok("orders/o1", "get", json!(null)).await, o);
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100);
+}
+
+/// POSTs `body` as opaque bytes (not JSON); returns status and reply bytes.
+async fn call_bytes(s: &TestServer, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+    let resp = s
+        .http
+        .post(format!("{}/v1/actors/{path}", s.url))
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    (status, resp.bytes().await.expect("body").to_vec())
+}
+
+/// The benchmark's binary-hops build behaves like the committed one at the
+/// edge (JSON in and out, orders placed and shipped), while its internal
+/// hops really are postcard.
+#[tokio::test]
+async fn the_binary_hops_build_serves_the_same_shop_with_postcard_inside() {
+    checkout_quote_walks_the_whole_chain(shop_built("examples/wasm/shop-binary").await).await;
+
+    let s = shop_built("examples/wasm/shop-binary").await;
+    // pricing.quote of 10 apples, by hand in postcard: a 1-item Vec, the
+    // 5-byte SKU, qty 10 (varints throughout).
+    let arg = [&[1u8, 5][..], b"apple", &[10]].concat();
+    let (status, reply) = call_bytes(&s, "pricing/eu/quote", arg).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+    // Quote { lines: [{sku, qty 10, unit 50, total 450}], total 450 }; 450 is
+    // the varint 0xc2 0x03.
+    let want = [&[1u8, 5][..], b"apple", &[10, 50, 0xc2, 0x03, 0xc2, 0x03]].concat();
+    assert_eq!(reply, want);
+    // JSON sent to an internal hop is refused, clearly, and changes nothing.
+    let r = s.call("pricing/eu", "quote", json!({"items": [{"sku": "apple", "qty": 10}]})).await;
+    assert_error(&r, 400, "bad_request");
+    assert!(r.1["error"]["message"].as_str().is_some_and(|m| m.contains("invalid payload for `quote`")), "{}", r.1);
+
+    // A whole checkout through the C orders class (JSON `place`, JSON
+    // `reserve`, postcard stock) reserves and ships.
+    s.ok("cart/cy", "add", json!({"sku": "pear", "qty": 2})).await;
+    let placed = s.ok("gateway/main", "checkout", json!({"user": "cy"})).await;
+    assert_eq!(placed["total_cents"], 160);
+    let order = format!("orders/{}", placed["order"].as_str().expect("order id"));
+    let mut status = String::new();
+    for _ in 0..500 {
+        status = s.ok(&order, "get", json!(null)).await["status"].as_str().unwrap_or("").to_string();
+        if status == "shipped" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, "shipped");
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
 }

@@ -7,9 +7,12 @@
 //! | `get`    | ignored                  | the items                                    |
 //! | `clear`  | ignored                  | `[]`                                         |
 //! | `quote`  | ignored                  | `{"items", "availability"}` (asks inventory) |
+//!
+//! `quote` (called by the gateway) and the stored items are encoded by
+//! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
 
 use microlith_actor::context::ActorRef;
-use microlith_actor::{Actor, Error, Request, actors, reply, state};
+use microlith_actor::{Actor, Error, Request, reply, state};
 use serde::{Deserialize, Serialize};
 use shop_model::{Availability, Item, Items};
 
@@ -27,7 +30,7 @@ struct CartQuote {
 }
 
 fn items() -> Result<Vec<Item>, Error> {
-    Ok(state::get_json(ITEMS)?.unwrap_or_default())
+    Ok(shop_wire::get(ITEMS)?.unwrap_or_default())
 }
 
 struct Cart;
@@ -42,14 +45,14 @@ impl Actor for Cart {
                 }
                 let mut items = items()?;
                 shop_model::add_item(&mut items, &item.sku, item.qty);
-                state::set_json(ITEMS, &items)?;
+                shop_wire::set(ITEMS, &items)?;
                 reply::json(&items)
             }
             "remove" => {
                 let Sku { sku } = req.json()?;
                 let mut items = items()?;
                 items.retain(|i| i.sku != sku);
-                state::set_json(ITEMS, &items)?;
+                shop_wire::set(ITEMS, &items)?;
                 reply::json(&items)
             }
             "get" => reply::json(&items()?),
@@ -60,8 +63,8 @@ impl Actor for Cart {
             "quote" => {
                 let items = items()?;
                 let availability: Availability =
-                    actors::call_json(&ActorRef::new("inventory", "main"), "check", &Items { items: items.clone() })?;
-                reply::json(&CartQuote { items, availability })
+                    shop_wire::call(&ActorRef::new("inventory", "main"), "check", &Items { items: items.clone() })?;
+                shop_wire::reply(&CartQuote { items, availability })
             }
             _ => Err(req.unknown_method()),
         }

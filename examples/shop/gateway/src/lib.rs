@@ -6,8 +6,10 @@
 //! | `checkout-quote` | `{"user": u}`   | `Summary` (cart → inventory → pricing)         |
 //! | `checkout`       | `{"user": u}`   | `{"order": id, "total_cents": n}`; fails if short |
 //!
-//! `checkout` sends `place` to `orders/<id>` one-way: the order is created
-//! once this turn commits, even if the server crashes right after.
+//! The call to `cart.quote` is encoded by [`shop_wire`] (JSON, or postcard
+//! in the benchmark's binary-hops build). `checkout` sends `place` to
+//! `orders/<id>` one-way: the order is created once this turn commits, even
+//! if the server crashes right after.
 
 use microlith_actor::context::{self, ActorRef};
 use microlith_actor::{Actor, Error, Request, actors, reply};
@@ -34,7 +36,7 @@ struct Place<'a> {
 }
 
 fn cart_quote(user: &str) -> Result<CartQuote, Error> {
-    actors::call_json(&ActorRef::new("cart", user), "quote", &())
+    shop_wire::call(&ActorRef::new("cart", user), "quote", &())
 }
 
 struct Gateway;

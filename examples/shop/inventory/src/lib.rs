@@ -6,9 +6,13 @@
 //! | `stock`   | `{"sku": s}`                  | `{"sku": s, "qty": units on hand}`  |
 //! | `check`   | `{"items": [...]}`            | `Availability` (asks `pricing/eu`)  |
 //! | `reserve` | `{"items": [...]}`            | `{"ok": true}`, or fails if short   |
+//!
+//! `check` (called by carts) and the stored stock are encoded by
+//! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
+//! `reserve` is JSON in both: the C `orders` class calls it.
 
 use microlith_actor::context::ActorRef;
-use microlith_actor::{Actor, Error, Request, actors, reply, state};
+use microlith_actor::{Actor, Error, Request, reply};
 use serde::{Deserialize, Serialize};
 use shop_model::{Item, Items, Quote};
 
@@ -33,7 +37,7 @@ fn key(sku: &str) -> String {
 }
 
 fn on_hand(sku: &str) -> Result<u32, Error> {
-    Ok(state::get_json(&key(sku))?.unwrap_or(0))
+    Ok(shop_wire::get(&key(sku))?.unwrap_or(0))
 }
 
 /// Units on hand of each SKU (storage errors fail the turn).
@@ -56,7 +60,7 @@ impl Actor for Inventory {
             "restock" => {
                 let item: Item = req.json()?;
                 let qty = on_hand(&item.sku)?.saturating_add(item.qty);
-                state::set_json(&key(&item.sku), &qty)?;
+                shop_wire::set(&key(&item.sku), &qty)?;
                 reply::json(&Stock { sku: item.sku, qty })
             }
             "stock" => {
@@ -65,10 +69,10 @@ impl Actor for Inventory {
                 reply::json(&Stock { sku, qty })
             }
             "check" => {
-                let Items { items } = req.json()?;
+                let Items { items } = shop_wire::arg(&req)?;
                 let missing = missing(&items)?;
-                let quote: Quote = actors::call_json(&ActorRef::new("pricing", "eu"), "quote", &Items { items })?;
-                reply::json(&shop_model::availability(missing, quote))
+                let quote: Quote = shop_wire::call(&ActorRef::new("pricing", "eu"), "quote", &Items { items })?;
+                shop_wire::reply(&shop_model::availability(missing, quote))
             }
             "reserve" => {
                 let Items { items } = req.json()?;
@@ -76,7 +80,7 @@ impl Actor for Inventory {
                     return Err(Error::failed(format!("{} short of {}", short.qty, short.sku)));
                 }
                 for item in &items {
-                    state::set_json(&key(&item.sku), &(on_hand(&item.sku)? - item.qty))?;
+                    shop_wire::set(&key(&item.sku), &(on_hand(&item.sku)? - item.qty))?;
                 }
                 reply::json(&Ack { ok: true })
             }

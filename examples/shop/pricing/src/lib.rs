@@ -4,8 +4,11 @@
 //! |-------------|---------------------------------|------------------------|
 //! | `set-price` | `{"sku": s, "cents": n}`        | `{"ok": true}`         |
 //! | `quote`     | `{"items": [{"sku", "qty"}]}`   | `Quote` (see model)    |
+//!
+//! `quote` (called by inventory) and the stored prices are encoded by
+//! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
 
-use microlith_actor::{Actor, Error, Request, reply, state};
+use microlith_actor::{Actor, Error, Request, reply};
 use serde::{Deserialize, Serialize};
 use shop_model::Items;
 
@@ -27,13 +30,13 @@ impl Actor for Pricing {
         match req.method() {
             "set-price" => {
                 let p: SetPrice = req.json()?;
-                state::set_json(&format!("price/{}", p.sku), &p.cents)?;
+                shop_wire::set(&format!("price/{}", p.sku), &p.cents)?;
                 reply::json(&Ack { ok: true })
             }
             "quote" => {
-                let Items { items } = req.json()?;
+                let Items { items } = shop_wire::arg(&req)?;
                 let mut failed = None;
-                let quote = shop_model::quote(&items, |sku| match state::get_json::<u64>(&format!("price/{sku}")) {
+                let quote = shop_model::quote(&items, |sku| match shop_wire::get::<u64>(&format!("price/{sku}")) {
                     Ok(price) => price,
                     Err(e) => {
                         failed = Some(e);
@@ -43,7 +46,7 @@ impl Actor for Pricing {
                 if let Some(e) = failed {
                     return Err(e);
                 }
-                reply::json(&quote.map_err(Error::bad_request)?)
+                shop_wire::reply(&quote.map_err(Error::bad_request)?)
             }
             _ => Err(req.unknown_method()),
         }
