@@ -12,7 +12,10 @@
  * so a deployment can swap one for the other on live state). Status: placed
  * -> (inventory/main `reserve` fails) rejected, with the reason in `note`;
  * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped. Placing an
- * order twice changes nothing: the outbox delivers at least once.
+ * order twice changes nothing: the outbox delivers at least once. The
+ * reservation is named by this order's key, and inventory takes the stock
+ * once per name, so a `place` whose turn failed after inventory committed
+ * (a crash, a failed alarm or save) is retried without reserving twice.
  */
 #include <stdint.h>
 
@@ -105,8 +108,14 @@ static mlt_status place(const mlt_request *req, mlt_reply *reply) {
     }
     o.placed_at_ms = mlt_turn_time_ms();
 
+    /* The order's own key names the reservation, so a redelivered `place`
+     * (after a crash or a failed turn) does not take the stock twice. */
+    mlt_buf self_class = { 0 }, self_key = { 0 };
+    mlt_self(&self_class, &self_key);
     mlt_buf reserve = { 0 }, answer = { 0 }, note = { 0 };
-    mlt_buf_puts(&reserve, "{\"items\":");
+    mlt_buf_puts(&reserve, "{\"order\":");
+    mlt_buf_put_json_str(&reserve, mlt_buf_str(&self_key));
+    mlt_buf_puts(&reserve, ",\"items\":");
     mlt_buf_put_str(&reserve, o.items);
     mlt_buf_puts(&reserve, "}");
     mlt_call_error e =
@@ -126,6 +135,8 @@ static mlt_status place(const mlt_request *req, mlt_reply *reply) {
         o.note = mlt_buf_str(&note);
     }
     if (st == MLT_OK) st = save(&o, reply);
+    mlt_buf_free(&self_class);
+    mlt_buf_free(&self_key);
     mlt_buf_free(&reserve);
     mlt_buf_free(&answer);
     mlt_buf_free(&note);

@@ -166,3 +166,29 @@ async fn the_binary_hops_build_serves_the_same_shop_with_postcard_inside() {
     assert_eq!(status, "shipped");
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
 }
+
+/// `inventory.reserve` takes the stock once per order: the outbox delivers
+/// `place` at least once, so an order whose turn failed after inventory
+/// committed (a crash, a failed save) asks again, and must not take twice.
+#[tokio::test]
+async fn a_reservation_is_taken_once_per_order_however_often_it_is_asked() {
+    let s = shop().await;
+    let reserve = json!({"order": "o7", "items": [{"sku": "apple", "qty": 30}]});
+    assert_eq!(s.ok("inventory/main", "reserve", reserve.clone()).await, json!({"ok": true}));
+    assert_eq!(s.ok("inventory/main", "reserve", reserve).await, json!({"ok": true}));
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 70, "taken once");
+
+    // As if an earlier attempt of orders/o8 reserved, then its turn failed:
+    // the redelivered place finds the reservation and takes nothing more.
+    let items = json!([{"sku": "apple", "qty": 20}]);
+    s.ok("inventory/main", "reserve", json!({"order": "o8", "items": items})).await;
+    let o = s.ok("orders/o8", "place", json!({"user": "eve", "items": items, "total_cents": 900})).await;
+    assert_eq!(o["status"], "reserved", "{o}");
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 50, "o8 taken once");
+
+    // A reservation must name its order.
+    for bad in [json!({"items": items}), json!({"order": "", "items": items})] {
+        assert_error(&s.call("inventory/main", "reserve", bad).await, 400, "bad_request");
+    }
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 50);
+}

@@ -5,7 +5,13 @@
 //! | `restock` | `{"sku": s, "qty": n}`        | `{"sku": s, "qty": units on hand}`  |
 //! | `stock`   | `{"sku": s}`                  | `{"sku": s, "qty": units on hand}`  |
 //! | `check`   | `{"items": [...]}`            | `Availability` (asks `pricing/eu`)  |
-//! | `reserve` | `{"items": [...]}`            | `{"ok": true}`, or fails if short   |
+//! | `reserve` | `{"order": id, "items": [...]}` | `{"ok": true}`, or fails if short |
+//!
+//! `reserve` takes the stock for one order, once: the reservation is kept
+//! under `reserved/<order>` in the same turn, and a second `reserve` for
+//! that order (the outbox delivers `place` at least once, so `orders` may
+//! ask again after a crash or a failed turn) answers `{"ok": true}` without
+//! taking anything.
 //!
 //! `check` (called by carts) and the stored stock are encoded by
 //! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
@@ -25,6 +31,13 @@ struct Sku {
 struct Stock {
     sku: String,
     qty: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reserve {
+    order: String,
+    items: Vec<Item>,
 }
 
 #[derive(Serialize)]
@@ -75,13 +88,21 @@ impl Actor for Inventory {
                 shop_wire::reply(&shop_model::availability(missing, quote))
             }
             "reserve" => {
-                let Items { items } = req.json()?;
+                let Reserve { order, items } = req.json()?;
+                if order.is_empty() {
+                    return Err(Error::bad_request("order must not be empty"));
+                }
+                let held = format!("reserved/{order}");
+                if shop_wire::get::<Vec<Item>>(&held)?.is_some() {
+                    return reply::json(&Ack { ok: true });
+                }
                 if let Some(short) = missing(&items)?.first() {
                     return Err(Error::failed(format!("{} short of {}", short.qty, short.sku)));
                 }
                 for item in &items {
                     shop_wire::set(&key(&item.sku), &(on_hand(&item.sku)? - item.qty))?;
                 }
+                shop_wire::set(&held, &items)?;
                 reply::json(&Ack { ok: true })
             }
             _ => Err(req.unknown_method()),
