@@ -14,8 +14,9 @@
  * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped. Placing an
  * order twice changes nothing: the outbox delivers at least once. The
  * reservation is named by this order's key, and inventory takes the stock
- * once per name, so a `place` whose turn failed after inventory committed
- * (a crash, a failed alarm or save) is retried without reserving twice.
+ * once per name, so a `place` redelivered after a crash between
+ * inventory's commit and this order's does not reserve twice. The alarm is
+ * set before the reservation, so failing to set it takes nothing.
  */
 #include <stdint.h>
 
@@ -109,7 +110,7 @@ static mlt_status place(const mlt_request *req, mlt_reply *reply) {
     o.placed_at_ms = mlt_turn_time_ms();
 
     /* The order's own key names the reservation, so a redelivered `place`
-     * (after a crash or a failed turn) does not take the stock twice. */
+     * does not take the stock twice. */
     mlt_buf self_class = { 0 }, self_key = { 0 };
     mlt_self(&self_class, &self_key);
     mlt_buf reserve = { 0 }, answer = { 0 }, note = { 0 };
@@ -118,23 +119,29 @@ static mlt_status place(const mlt_request *req, mlt_reply *reply) {
     mlt_buf_puts(&reserve, ",\"items\":");
     mlt_buf_put_str(&reserve, o.items);
     mlt_buf_puts(&reserve, "}");
-    mlt_call_error e =
-        mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("reserve"), mlt_buf_str(&reserve), -1, &answer);
-    if (e == MLT_CALL_OK) {
-        mlt_buf_puts(&o.status, "reserved");
-        st = mlt_alarm_set(SHIP, o.placed_at_ms + SHIP_AFTER_MS, reply);
-    } else {
-        /* The callee's turn rolled back; this order records why. */
-        mlt_buf why = { 0 };
-        mlt_buf_puts(&why, mlt_call_error_name(e));
-        mlt_buf_puts(&why, ": ");
-        mlt_buf_put_str(&why, mlt_buf_str(&answer));
-        mlt_buf_put_json_str(&note, mlt_buf_str(&why));
-        mlt_buf_free(&why);
-        mlt_buf_puts(&o.status, "rejected");
-        o.note = mlt_buf_str(&note);
+    /* Set first (it takes effect when this turn commits): if it fails,
+     * nothing has been reserved yet. */
+    st = mlt_alarm_set(SHIP, o.placed_at_ms + SHIP_AFTER_MS, reply);
+    if (st == MLT_OK) {
+        mlt_call_error e =
+            mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("reserve"), mlt_buf_str(&reserve), -1, &answer);
+        if (e == MLT_CALL_OK) {
+            mlt_buf_puts(&o.status, "reserved");
+        } else {
+            /* The callee's turn rolled back; this order records why and
+             * will not ship. */
+            mlt_alarm_cancel(SHIP);
+            mlt_buf why = { 0 };
+            mlt_buf_puts(&why, mlt_call_error_name(e));
+            mlt_buf_puts(&why, ": ");
+            mlt_buf_put_str(&why, mlt_buf_str(&answer));
+            mlt_buf_put_json_str(&note, mlt_buf_str(&why));
+            mlt_buf_free(&why);
+            mlt_buf_puts(&o.status, "rejected");
+            o.note = mlt_buf_str(&note);
+        }
+        st = save(&o, reply);
     }
-    if (st == MLT_OK) st = save(&o, reply);
     mlt_buf_free(&self_class);
     mlt_buf_free(&self_key);
     mlt_buf_free(&reserve);

@@ -105,6 +105,8 @@ async fn the_c_orders_class_checks_input_records_refusals_and_places_once() {
     assert_eq!(o["user"], "dee");
     assert_eq!(o["items"], json!([{"sku": "pear", "qty": 5}]));
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 3);
+    // The ship alarm, set before the reservation, was cancelled with it.
+    assert_eq!(s.runtime().scheduled_alarms(), 0, "a rejected order does not ship");
 
     // A second delivery (or any later place) returns the recorded order.
     let again = json!({"user": "dee", "items": [{"sku": "apple", "qty": 1}], "total_cents": 50});
@@ -168,8 +170,8 @@ async fn the_binary_hops_build_serves_the_same_shop_with_postcard_inside() {
 }
 
 /// `inventory.reserve` takes the stock once per order: the outbox delivers
-/// `place` at least once, so an order whose turn failed after inventory
-/// committed (a crash, a failed save) asks again, and must not take twice.
+/// `place` at least once, so after a crash between inventory's commit and
+/// the order's, the order asks again, and must not take twice.
 #[tokio::test]
 async fn a_reservation_is_taken_once_per_order_however_often_it_is_asked() {
     let s = shop().await;
@@ -178,8 +180,9 @@ async fn a_reservation_is_taken_once_per_order_however_often_it_is_asked() {
     assert_eq!(s.ok("inventory/main", "reserve", reserve).await, json!({"ok": true}));
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 70, "taken once");
 
-    // As if an earlier attempt of orders/o8 reserved, then its turn failed:
-    // the redelivered place finds the reservation and takes nothing more.
+    // As if an earlier attempt of orders/o8 reserved, then the server
+    // crashed before the order committed: the redelivered place finds the
+    // reservation and takes nothing more.
     let items = json!([{"sku": "apple", "qty": 20}]);
     s.ok("inventory/main", "reserve", json!({"order": "o8", "items": items})).await;
     let o = s.ok("orders/o8", "place", json!({"user": "eve", "items": items, "total_cents": 900})).await;

@@ -9,9 +9,9 @@
 //!
 //! `reserve` takes the stock for one order, once: the reservation is kept
 //! under `reserved/<order>` in the same turn, and a second `reserve` for
-//! that order (the outbox delivers `place` at least once, so `orders` may
-//! ask again after a crash or a failed turn) answers `{"ok": true}` without
-//! taking anything.
+//! that order answers `{"ok": true}` without taking anything. (`orders`
+//! asks again when the server crashed after this turn committed but before
+//! the order's own turn did: the outbox then delivers `place` again.)
 //!
 //! `check` (called by carts) and the stored stock are encoded by
 //! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
