@@ -95,10 +95,19 @@ pub fn build_engine(config: &RuntimeConfig) -> Result<(Engine, MemoryLayout), De
     if layout == MemoryLayout::GuardPages {
         match engine_with(config, instances, memories, layout) {
             Ok(engine) => return Ok((engine, layout)),
-            Err(e) => {
-                tracing::info!(error = %e, "no room for guard-page memories; guest code checks bounds explicitly")
-            }
+            // Usually `ulimit -v` or another large pool in this process.
+            Err(e) => tracing::warn!(
+                error = %e,
+                "no address space for guard-page memories, so guest code checks bounds explicitly \
+                 (~5–10 % slower guest code); raise `ulimit -v` or lower [actors] max_active"
+            ),
         }
+    } else {
+        tracing::info!(
+            memories,
+            "the pool is larger than the guard-page budget, so guest code checks bounds explicitly \
+             (~5–10 % slower guest code); lower [actors] max_active to get guard pages"
+        );
     }
     engine_with(config, instances, memories, MemoryLayout::Explicit).map(|e| (e, MemoryLayout::Explicit))
 }

@@ -40,6 +40,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     counter("microlith_passivations_total", "Actor passivations.", s.passivations.load(Ordering::Relaxed), "counter");
     counter("microlith_active_actors", "Actors currently active.", state.runtime.active_actors() as u64, "gauge");
     counter("microlith_classes", "Deployed classes.", state.runtime.class_count() as u64, "gauge");
+    counter(
+        "microlith_memory_guard_pages",
+        "1 when guest memories sit in guard-page reservations (no bounds checks in guest code), 0 when \
+         guest code checks bounds explicitly (a pool too large for the address space, or `ulimit -v`).",
+        u64::from(state.runtime.memory_layout() == microlith_runtime::MemoryLayout::GuardPages),
+        "gauge",
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 

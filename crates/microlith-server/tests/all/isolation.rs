@@ -46,6 +46,9 @@ async fn memory_bomb_fails_alone() {
         })
         .await;
         assert_eq!(s.runtime().memory_layout(), layout);
+        let metrics = s.http.get(format!("{}/metrics", s.url)).send().await.expect("send").text().await.expect("text");
+        let gauge = u8::from(layout == MemoryLayout::GuardPages);
+        assert!(metrics.contains(&format!("\nmicrolith_memory_guard_pages {gauge}\n")), "{metrics}");
         s.deploy_ok("probe", probe_wasm()).await;
         s.ok("probe/bomb", "set", json!({"key": "k", "value": "safe"})).await;
         s.ok("probe/bystander", "set", json!({"key": "k", "value": "fine"})).await;
