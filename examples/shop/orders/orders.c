@@ -6,12 +6,15 @@
  *   place  {"user": s, "items": [{"sku": s, "qty": n}, ...], "total_cents": n}
  *                                             -> the order
  *   get    ignored                            -> the order, or null
+ *   cancel ignored                            -> the cancelled order (stock
+ *                                                released); fails once shipped
  *
  * The order lives under `order` as {"user", "items", "total_cents",
  * "status", "placed_at_ms", "note"} (the layout of the earlier Rust version,
  * so a deployment can swap one for the other on live state). Status: placed
  * -> (inventory/main `reserve` fails) rejected, with the reason in `note`;
- * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped. Placing an
+ * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped, or
+ * reserved -> (`cancel`: inventory/main `release`) cancelled. Placing an
  * order twice changes nothing: the outbox delivers at least once. The
  * reservation is named by this order's key, and inventory takes the stock
  * once per name, so a `place` redelivered after a crash between
@@ -63,6 +66,24 @@ static void order_json(mlt_buf *out, const order *o) {
 static mlt_status save(const order *o, mlt_reply *reply) {
     order_json(&reply->body, o);
     return mlt_state_set(ORDER, mlt_buf_str(&reply->body), reply);
+}
+
+/* Reads the stored order into `o` (its strings point into `stored`).
+ * MLT_OK with *found false when there is none. */
+static mlt_status load(order *o, mlt_buf *stored, bool *found, mlt_reply *reply) {
+    *found = mlt_state_get(ORDER, stored);
+    if (!*found) return MLT_OK;
+    mlt_json_field fields[] = {
+        { "user", MLT_JSON_STRING, &o->user, true, NULL },
+        { "items", MLT_JSON_ANY, &o->items, true, NULL },
+        { "total_cents", MLT_JSON_U64, &o->total_cents, true, NULL },
+        { "status", MLT_JSON_STRING, &o->status, true, NULL },
+        { "placed_at_ms", MLT_JSON_U64, &o->placed_at_ms, true, NULL },
+        { "note", MLT_JSON_ANY, &o->note, false, NULL },
+    };
+    if (MLT_JSON_OBJECT(mlt_buf_str(stored), fields, false, NULL, reply) != MLT_OK)
+        return mlt_failed(reply, "the stored order is not valid");
+    return MLT_OK;
 }
 
 /* `items` must be an array of {"sku": string, "qty": u32}. */
@@ -157,30 +178,72 @@ static mlt_status get(const mlt_request *req, mlt_reply *reply) {
     return MLT_OK;
 }
 
+/* Cancels a reserved order: inventory releases its stock, the ship alarm
+ * is cancelled. Cancelling again returns the cancelled order; a shipped or
+ * rejected order cannot be cancelled. */
+static mlt_status cancel(const mlt_request *req, mlt_reply *reply) {
+    (void)req;
+    order o = { 0 };
+    mlt_buf stored = { 0 };
+    bool found = false;
+    mlt_status st = load(&o, &stored, &found, reply);
+    if (st == MLT_OK && !found) st = mlt_failed(reply, "no such order");
+    if (st == MLT_OK && mlt_str_eq(mlt_buf_str(&o.status), "cancelled")) {
+        mlt_buf_clear(&reply->body);
+        mlt_buf_put_str(&reply->body, mlt_buf_str(&stored));
+    } else if (st == MLT_OK && !mlt_str_eq(mlt_buf_str(&o.status), "reserved")) {
+        mlt_buf msg = { 0 };
+        mlt_buf_puts(&msg, "the order is ");
+        mlt_buf_put_str(&msg, mlt_buf_str(&o.status));
+        mlt_buf_puts(&msg, " and cannot be cancelled");
+        st = mlt_failed_str(reply, mlt_buf_str(&msg));
+        mlt_buf_free(&msg);
+    } else if (st == MLT_OK) {
+        mlt_buf self_class = { 0 }, self_key = { 0 }, release = { 0 }, answer = { 0 };
+        mlt_self(&self_class, &self_key);
+        mlt_buf_puts(&release, "{\"order\":");
+        mlt_buf_put_json_str(&release, mlt_buf_str(&self_key));
+        mlt_buf_puts(&release, "}");
+        mlt_call_error e =
+            mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("release"), mlt_buf_str(&release), -1, &answer);
+        if (e == MLT_CALL_OK) {
+            mlt_alarm_cancel(SHIP);
+            mlt_buf_clear(&o.status);
+            mlt_buf_puts(&o.status, "cancelled");
+            st = save(&o, reply);
+        } else {
+            mlt_buf msg = { 0 };
+            mlt_buf_puts(&msg, "inventory did not release the stock: ");
+            mlt_buf_puts(&msg, mlt_call_error_name(e));
+            st = mlt_failed_str(reply, mlt_buf_str(&msg));
+            mlt_buf_free(&msg);
+        }
+        mlt_buf_free(&self_class);
+        mlt_buf_free(&self_key);
+        mlt_buf_free(&release);
+        mlt_buf_free(&answer);
+    }
+    order_free(&o);
+    mlt_buf_free(&stored);
+    return st;
+}
+
 static const mlt_method methods[] = {
     { "place", place },
     { "get", get },
+    { "cancel", cancel },
 };
 
 mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply) { return MLT_DISPATCH(req, reply, methods); }
 
 mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply) {
     if (!mlt_str_eq(name, "ship")) return MLT_OK;
-    mlt_buf stored = { 0 };
-    if (!mlt_state_get(ORDER, &stored)) return MLT_OK;
     order o = { 0 };
-    mlt_json_field fields[] = {
-        { "user", MLT_JSON_STRING, &o.user, true, NULL },
-        { "items", MLT_JSON_ANY, &o.items, true, NULL },
-        { "total_cents", MLT_JSON_U64, &o.total_cents, true, NULL },
-        { "status", MLT_JSON_STRING, &o.status, true, NULL },
-        { "placed_at_ms", MLT_JSON_U64, &o.placed_at_ms, true, NULL },
-        { "note", MLT_JSON_ANY, &o.note, false, NULL },
-    };
-    mlt_status st = MLT_JSON_OBJECT(mlt_buf_str(&stored), fields, false, NULL, reply);
-    if (st != MLT_OK) {
-        st = mlt_failed(reply, "the stored order is not valid");
-    } else {
+    mlt_buf stored = { 0 };
+    bool found = false;
+    mlt_status st = load(&o, &stored, &found, reply);
+    /* Only a reserved order ships (a cancelled one cancelled its alarm too). */
+    if (st == MLT_OK && found && mlt_str_eq(mlt_buf_str(&o.status), "reserved")) {
         mlt_buf_clear(&o.status);
         mlt_buf_puts(&o.status, "shipped");
         st = save(&o, reply);

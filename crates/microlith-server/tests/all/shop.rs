@@ -94,7 +94,8 @@ async fn the_c_orders_class_checks_input_records_refusals_and_places_once() {
     let r = s.call_raw("orders/o-bad/place", "{\"user\": \"x\", \"items\": [1,").await;
     assert_eq!(r.0, 400, "truncated JSON: {}", r.1);
     assert_eq!(s.ok("orders/o-bad", "get", json!(null)).await, json!(null), "a refused place stores nothing");
-    assert_error(&s.call("orders/o-bad", "cancel", json!(null)).await, 404, "unknown_method");
+    assert_error(&s.call("orders/o-bad", "refund", json!(null)).await, 404, "unknown_method");
+    assert_error(&s.call("orders/o-bad", "cancel", json!(null)).await, 422, "guest_error");
 
     // Only 3 pears in stock: inventory refuses, its turn rolls back, and
     // the order records why.
@@ -194,4 +195,45 @@ async fn a_reservation_is_taken_once_per_order_however_often_it_is_asked() {
         assert_error(&s.call("inventory/main", "reserve", bad).await, 400, "bad_request");
     }
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 50);
+}
+
+/// A reserved order can be cancelled: inventory gets its stock back once,
+/// the ship alarm goes, and a late `reserve` for the order takes nothing.
+#[tokio::test]
+async fn a_reserved_order_is_cancelled_and_its_stock_released_once() {
+    let s = shop().await;
+    let items = json!([{"sku": "apple", "qty": 40}]);
+    let o = s.ok("orders/c1", "place", json!({"user": "fay", "items": items, "total_cents": 1800})).await;
+    assert_eq!(o["status"], "reserved", "{o}");
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 60);
+    assert_eq!(s.runtime().scheduled_alarms(), 1);
+
+    let c = s.ok("orders/c1", "cancel", json!(null)).await;
+    assert_eq!(c["status"], "cancelled", "{c}");
+    assert_eq!(s.runtime().scheduled_alarms(), 0, "the ship alarm is cancelled");
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100);
+    // Again: the same cancelled order, no second release.
+    assert_eq!(s.ok("orders/c1", "cancel", json!(null)).await, c);
+    s.ok("inventory/main", "release", json!({"order": "c1"})).await;
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100, "released once");
+    // A reserve arriving after the release (a late redelivery) takes nothing.
+    s.ok("inventory/main", "reserve", json!({"order": "c1", "items": items})).await;
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100);
+
+    // A shipped order cannot be cancelled, and keeps its stock taken.
+    s.ok("orders/c2", "place", json!({"user": "fay", "items": [{"sku": "pear", "qty": 1}], "total_cents": 80})).await;
+    let mut status = String::new();
+    for _ in 0..500 {
+        status = s.ok("orders/c2", "get", json!(null)).await["status"].as_str().unwrap_or("").to_string();
+        if status == "shipped" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, "shipped");
+    let r = s.call("orders/c2", "cancel", json!(null)).await;
+    assert_error(&r, 422, "guest_error");
+    assert!(r.1["error"]["message"].as_str().is_some_and(|m| m.contains("shipped")), "{}", r.1);
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 2);
+    assert_error(&s.call("inventory/main", "release", json!({"order": 7})).await, 400, "bad_request");
 }

@@ -6,12 +6,15 @@
 //! | `stock`   | `{"sku": s}`                  | `{"sku": s, "qty": units on hand}`  |
 //! | `check`   | `{"items": [...]}`            | `Availability` (asks `pricing/eu`)  |
 //! | `reserve` | `{"order": id, "items": [...]}` | `{"ok": true}`, or fails if short |
+//! | `release` | `{"order": id}`               | `{"ok": true}` (the stock is back)  |
 //!
 //! `reserve` takes the stock for one order, once: the reservation is kept
 //! under `reserved/<order>` in the same turn, and a second `reserve` for
 //! that order answers `{"ok": true}` without taking anything. (`orders`
 //! asks again when the server crashed after this turn committed but before
 //! the order's own turn did: the outbox then delivers `place` again.)
+//! `release` puts an order's reserved stock back, once, and leaves an empty
+//! reservation behind, so a late `reserve` for that order takes nothing.
 //!
 //! `check` (called by carts) and the stored stock are encoded by
 //! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
@@ -38,6 +41,12 @@ struct Stock {
 struct Reserve {
     order: String,
     items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Release {
+    order: String,
 }
 
 #[derive(Serialize)]
@@ -103,6 +112,16 @@ impl Actor for Inventory {
                     shop_wire::set(&key(&item.sku), &(on_hand(&item.sku)? - item.qty))?;
                 }
                 shop_wire::set(&held, &items)?;
+                reply::json(&Ack { ok: true })
+            }
+            "release" => {
+                let Release { order } = req.json()?;
+                let held = format!("reserved/{order}");
+                let items = shop_wire::get::<Vec<Item>>(&held)?.unwrap_or_default();
+                for item in &items {
+                    shop_wire::set(&key(&item.sku), &on_hand(&item.sku)?.saturating_add(item.qty))?;
+                }
+                shop_wire::set(&held, &Vec::<Item>::new())?;
                 reply::json(&Ack { ok: true })
             }
             _ => Err(req.unknown_method()),
