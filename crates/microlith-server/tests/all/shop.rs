@@ -8,6 +8,19 @@ use serde_json::json;
 
 use crate::support::*;
 
+/// Polls `order`'s status for up to ~5 s until it is `want`; returns the last seen.
+async fn status_within(s: &TestServer, order: &str, want: &str) -> String {
+    let mut status = String::new();
+    for _ in 0..500 {
+        status = s.ok(order, "get", json!(null)).await["status"].as_str().unwrap_or("").to_string();
+        if status == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    status
+}
+
 async fn shop() -> TestServer {
     shop_built("examples/wasm/shop").await
 }
@@ -58,16 +71,7 @@ async fn a_checkout_places_an_order_that_reserves_stock_and_ships() {
     assert_eq!(placed["total_cents"], 160);
     let order = format!("orders/{}", placed["order"].as_str().expect("order id"));
     assert_eq!(s.ok("cart/cy", "get", json!(null)).await, json!([]), "cart cleared");
-    let mut status = String::new();
-    for _ in 0..500 {
-        let o = s.ok(&order, "get", json!(null)).await;
-        status = o["status"].as_str().unwrap_or("").to_string();
-        if status == "shipped" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(status, "shipped");
+    assert_eq!(status_within(&s, &order, "shipped").await, "shipped");
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
 }
 
@@ -158,15 +162,7 @@ async fn the_binary_hops_build_serves_the_same_shop_with_postcard_inside() {
     let placed = s.ok("gateway/main", "checkout", json!({"user": "cy"})).await;
     assert_eq!(placed["total_cents"], 160);
     let order = format!("orders/{}", placed["order"].as_str().expect("order id"));
-    let mut status = String::new();
-    for _ in 0..500 {
-        status = s.ok(&order, "get", json!(null)).await["status"].as_str().unwrap_or("").to_string();
-        if status == "shipped" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(status, "shipped");
+    assert_eq!(status_within(&s, &order, "shipped").await, "shipped");
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
 }
 
@@ -222,15 +218,7 @@ async fn a_reserved_order_is_cancelled_and_its_stock_released_once() {
 
     // A shipped order cannot be cancelled, and keeps its stock taken.
     s.ok("orders/c2", "place", json!({"user": "fay", "items": [{"sku": "pear", "qty": 1}], "total_cents": 80})).await;
-    let mut status = String::new();
-    for _ in 0..500 {
-        status = s.ok("orders/c2", "get", json!(null)).await["status"].as_str().unwrap_or("").to_string();
-        if status == "shipped" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(status, "shipped");
+    assert_eq!(status_within(&s, "orders/c2", "shipped").await, "shipped");
     let r = s.call("orders/c2", "cancel", json!(null)).await;
     assert_error(&r, 422, "guest_error");
     assert!(r.1["error"]["message"].as_str().is_some_and(|m| m.contains("shipped")), "{}", r.1);
