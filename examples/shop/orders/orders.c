@@ -86,6 +86,18 @@ static mlt_status load(order *o, mlt_buf *stored, bool *found, mlt_reply *reply)
     return MLT_OK;
 }
 
+/* Starts an inventory payload naming this order's reservation:
+ * `{"order":"<this actor's key>"`; the caller closes the object. The key
+ * names the reservation, so a redelivered `place` takes the stock once. */
+static void begin_reservation(mlt_buf *b) {
+    mlt_buf self_class = { 0 }, self_key = { 0 };
+    mlt_self(&self_class, &self_key);
+    mlt_buf_puts(b, "{\"order\":");
+    mlt_buf_put_json_str(b, mlt_buf_str(&self_key));
+    mlt_buf_free(&self_class);
+    mlt_buf_free(&self_key);
+}
+
 /* `items` must be an array of {"sku": string, "qty": u32}. */
 static mlt_status check_items(mlt_str items, mlt_reply *reply) {
     mlt_json_array a;
@@ -130,13 +142,8 @@ static mlt_status place(const mlt_request *req, mlt_reply *reply) {
     }
     o.placed_at_ms = mlt_turn_time_ms();
 
-    /* The order's own key names the reservation, so a redelivered `place`
-     * does not take the stock twice. */
-    mlt_buf self_class = { 0 }, self_key = { 0 };
-    mlt_self(&self_class, &self_key);
     mlt_buf reserve = { 0 }, answer = { 0 }, note = { 0 };
-    mlt_buf_puts(&reserve, "{\"order\":");
-    mlt_buf_put_json_str(&reserve, mlt_buf_str(&self_key));
+    begin_reservation(&reserve);
     mlt_buf_puts(&reserve, ",\"items\":");
     mlt_buf_put_str(&reserve, o.items);
     mlt_buf_puts(&reserve, "}");
@@ -163,8 +170,6 @@ static mlt_status place(const mlt_request *req, mlt_reply *reply) {
         }
         st = save(&o, reply);
     }
-    mlt_buf_free(&self_class);
-    mlt_buf_free(&self_key);
     mlt_buf_free(&reserve);
     mlt_buf_free(&answer);
     mlt_buf_free(&note);
@@ -199,10 +204,8 @@ static mlt_status cancel(const mlt_request *req, mlt_reply *reply) {
         st = mlt_failed_str(reply, mlt_buf_str(&msg));
         mlt_buf_free(&msg);
     } else if (st == MLT_OK) {
-        mlt_buf self_class = { 0 }, self_key = { 0 }, release = { 0 }, answer = { 0 };
-        mlt_self(&self_class, &self_key);
-        mlt_buf_puts(&release, "{\"order\":");
-        mlt_buf_put_json_str(&release, mlt_buf_str(&self_key));
+        mlt_buf release = { 0 }, answer = { 0 };
+        begin_reservation(&release);
         mlt_buf_puts(&release, "}");
         mlt_call_error e =
             mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("release"), mlt_buf_str(&release), -1, &answer);
@@ -218,8 +221,6 @@ static mlt_status cancel(const mlt_request *req, mlt_reply *reply) {
             st = mlt_failed_str(reply, mlt_buf_str(&msg));
             mlt_buf_free(&msg);
         }
-        mlt_buf_free(&self_class);
-        mlt_buf_free(&self_key);
         mlt_buf_free(&release);
         mlt_buf_free(&answer);
     }

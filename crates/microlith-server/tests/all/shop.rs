@@ -120,20 +120,6 @@ async fn the_c_orders_class_checks_input_records_refusals_and_places_once() {
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100);
 }
 
-/// POSTs `body` as opaque bytes (not JSON); returns status and reply bytes.
-async fn call_bytes(s: &TestServer, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
-    let resp = s
-        .http
-        .post(format!("{}/v1/actors/{path}", s.url))
-        .header("content-type", "application/octet-stream")
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    let status = resp.status().as_u16();
-    (status, resp.bytes().await.expect("body").to_vec())
-}
-
 /// The benchmark's binary-hops build behaves like the committed one at the
 /// edge (JSON in and out, orders placed and shipped), while its internal
 /// hops really are postcard.
@@ -145,7 +131,7 @@ async fn the_binary_hops_build_serves_the_same_shop_with_postcard_inside() {
     // pricing.quote of 10 apples, by hand in postcard: a 1-item Vec, the
     // 5-byte SKU, qty 10 (varints throughout).
     let arg = [&[1u8, 5][..], b"apple", &[10]].concat();
-    let (status, reply) = call_bytes(&s, "pricing/eu/quote", arg).await;
+    let (status, reply) = s.call_bytes("pricing/eu/quote", "application/octet-stream", arg).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
     // Quote { lines: [{sku, qty 10, unit 50, total 450}], total 450 }; 450 is
     // the varint 0xc2 0x03.

@@ -129,19 +129,25 @@ impl TestServer {
         body
     }
 
-    /// POSTs raw bytes with a JSON content type; returns status and the body
-    /// parsed as JSON (or as a string when it is not JSON).
-    pub async fn call_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    /// POSTs `body` to `/v1/actors/{path}` with `content_type`; returns
+    /// status and the reply bytes.
+    pub async fn call_bytes(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, Vec<u8>) {
         let resp = self
             .http
             .post(format!("{}/v1/actors/{path}", self.url))
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(body)
             .send()
             .await
             .expect("send");
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.expect("body");
+        (status, resp.bytes().await.expect("body").to_vec())
+    }
+
+    /// POSTs raw bytes with a JSON content type; returns status and the body
+    /// parsed as JSON (or as a string when it is not JSON).
+    pub async fn call_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let (status, bytes) = self.call_bytes(path, "application/json", body).await;
         let value =
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, value)
