@@ -9,8 +9,9 @@
 #                                unit test (sdk/c/tests/json_test.c)
 #   scripts/lang/c.sh bindings   regenerates sdk/c/gen from wit/
 #
-# The bindings are `wit-bindgen c` 0.63.0 output for the `actor-with-view`
-# world (the SDK's weak default mlt_view shows no view), produced by the small
+# The bindings are `wit-bindgen c` 0.63.0 output for the `actor-full`
+# world (the SDK's weak defaults: no view, schema 0, a migration that accepts
+# older state, a passing self-check), produced by the small
 # crates/microlith-bindgen binary (the wit-bindgen-c crate as a library;
 # builds in well under a minute instead of `cargo install wit-bindgen-cli`).
 set -euo pipefail
@@ -35,7 +36,7 @@ install() {
 }
 
 bindgen() {
-    cargo run -q --locked -p microlith-bindgen -- --wit wit --out sdk/c/gen --world actor-with-view "$@"
+    cargo run -q --locked -p microlith-bindgen -- --wit wit --out sdk/c/gen --world actor-full "$@"
 }
 
 json_test() {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "actor_with_view.h"
+#include "actor_full.h"
 
 /* ---- strings and buffers ------------------------------------------------ */
 
@@ -536,13 +536,13 @@ mlt_status mlt_json_object(mlt_str json, const mlt_json_field *fields, size_t n,
 
 /* ---- the generated bindings, made pleasant -------------------------------- */
 
-static actor_with_view_string_t wstr(mlt_str s) {
-    actor_with_view_string_t r = { (uint8_t *)s.ptr, s.len };
+static actor_full_string_t wstr(mlt_str s) {
+    actor_full_string_t r = { (uint8_t *)s.ptr, s.len };
     return r;
 }
 
-static actor_with_view_list_u8_t wbytes(mlt_str s) {
-    actor_with_view_list_u8_t r = { (uint8_t *)s.ptr, s.len };
+static actor_full_list_u8_t wbytes(mlt_str s) {
+    actor_full_list_u8_t r = { (uint8_t *)s.ptr, s.len };
     return r;
 }
 
@@ -560,16 +560,16 @@ static void take(mlt_buf *b, uint8_t *ptr, size_t len) {
 /* ---- state ---------------------------------------------------------------- */
 
 bool mlt_state_get(mlt_str key, mlt_buf *value) {
-    actor_with_view_string_t k = wstr(key);
-    actor_with_view_list_u8_t v;
+    actor_full_string_t k = wstr(key);
+    actor_full_list_u8_t v;
     if (!microlith_actor_state_get(&k, &v)) return false;
     take(value, v.ptr, v.len);
     return true;
 }
 
 mlt_status mlt_state_set(mlt_str key, mlt_str value, mlt_reply *reply) {
-    actor_with_view_string_t k = wstr(key);
-    actor_with_view_list_u8_t v = wbytes(value);
+    actor_full_string_t k = wstr(key);
+    actor_full_list_u8_t v = wbytes(value);
     microlith_actor_state_state_error_t err;
     if (microlith_actor_state_set(&k, &v, &err)) return MLT_OK;
     mlt_buf_clear(&reply->message);
@@ -592,7 +592,7 @@ mlt_status mlt_state_set(mlt_str key, mlt_str value, mlt_reply *reply) {
 }
 
 void mlt_state_delete(mlt_str key) {
-    actor_with_view_string_t k = wstr(key);
+    actor_full_string_t k = wstr(key);
     microlith_actor_state_delete(&k);
 }
 
@@ -651,8 +651,8 @@ bool mlt_scan_next(mlt_scan *s, mlt_str *key, mlt_str *value) {
         /* The next page starts after the last key seen. */
         if (s->started && page->len == 0) break;
         microlith_actor_state_list_entry_free(page);
-        actor_with_view_string_t prefix = wstr(mlt_buf_str(&s->prefix));
-        actor_with_view_string_t after = wstr(mlt_buf_str(&s->last_key));
+        actor_full_string_t prefix = wstr(mlt_buf_str(&s->prefix));
+        actor_full_string_t after = wstr(mlt_buf_str(&s->last_key));
         microlith_actor_state_scan(&prefix, s->started ? &after : NULL, MLT_SCAN_PAGE, page);
         s->started = true;
         s->index = 0;
@@ -686,7 +686,7 @@ void mlt_self(mlt_buf *class_name, mlt_buf *key) {
 }
 
 bool mlt_caller(mlt_buf *out) {
-    actor_with_view_string_t s;
+    actor_full_string_t s;
     if (!microlith_actor_context_caller(&s)) return false;
     take(out, s.ptr, s.len);
     return true;
@@ -755,10 +755,10 @@ static mlt_call_error call_error(microlith_actor_actors_call_error_t *err, mlt_b
 mlt_call_error mlt_call(mlt_str class_name, mlt_str key, mlt_str method, mlt_str payload, int64_t timeout_ms,
                         mlt_buf *out) {
     microlith_actor_actors_actor_ref_t target = { wstr(class_name), wstr(key) };
-    actor_with_view_string_t m = wstr(method);
-    actor_with_view_list_u8_t p = wbytes(payload);
+    actor_full_string_t m = wstr(method);
+    actor_full_list_u8_t p = wbytes(payload);
     uint32_t timeout = timeout_ms > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms;
-    actor_with_view_list_u8_t ret;
+    actor_full_list_u8_t ret;
     microlith_actor_actors_call_error_t err;
     if (microlith_actor_actors_call(&target, &m, &p, timeout_ms < 0 ? NULL : &timeout, &ret, &err)) {
         take(out, ret.ptr, ret.len);
@@ -769,8 +769,8 @@ mlt_call_error mlt_call(mlt_str class_name, mlt_str key, mlt_str method, mlt_str
 
 mlt_call_error mlt_send(mlt_str class_name, mlt_str key, mlt_str method, mlt_str payload, mlt_buf *message) {
     microlith_actor_actors_actor_ref_t target = { wstr(class_name), wstr(key) };
-    actor_with_view_string_t m = wstr(method);
-    actor_with_view_list_u8_t p = wbytes(payload);
+    actor_full_string_t m = wstr(method);
+    actor_full_list_u8_t p = wbytes(payload);
     microlith_actor_actors_call_error_t err;
     if (microlith_actor_actors_send(&target, &m, &p, &err)) return MLT_CALL_OK;
     return call_error(&err, message);
@@ -789,7 +789,7 @@ mlt_status mlt_call_failed(mlt_reply *reply, mlt_call_error e, mlt_str message) 
 /* ---- alarms --------------------------------------------------------------- */
 
 mlt_status mlt_alarm_set(mlt_str name, uint64_t at_ms, mlt_reply *reply) {
-    actor_with_view_string_t n = wstr(name);
+    actor_full_string_t n = wstr(name);
     microlith_actor_alarms_alarm_error_t err;
     if (microlith_actor_alarms_set_alarm(&n, at_ms, &err)) return MLT_OK;
     mlt_buf_clear(&reply->message);
@@ -806,19 +806,19 @@ mlt_status mlt_alarm_set(mlt_str name, uint64_t at_ms, mlt_reply *reply) {
 }
 
 void mlt_alarm_cancel(mlt_str name) {
-    actor_with_view_string_t n = wstr(name);
+    actor_full_string_t n = wstr(name);
     microlith_actor_alarms_cancel_alarm(&n);
 }
 
 bool mlt_alarm_get(mlt_str name, uint64_t *at_ms) {
-    actor_with_view_string_t n = wstr(name);
+    actor_full_string_t n = wstr(name);
     return microlith_actor_alarms_get_alarm(&n, at_ms);
 }
 
 /* ---- log ------------------------------------------------------------------ */
 
 void mlt_log(mlt_log_level level, mlt_str message) {
-    actor_with_view_string_t m = wstr(message);
+    actor_full_string_t m = wstr(message);
     microlith_actor_log_write((microlith_actor_log_level_t)level, &m);
 }
 
@@ -837,6 +837,30 @@ __attribute__((weak)) mlt_status mlt_view(const mlt_str *viewer, mlt_reply *repl
     return MLT_OK;
 }
 
+/* Schema 0: the layout of code that never migrates. */
+__attribute__((weak)) uint32_t mlt_schema_version(void) { return 0; }
+
+/* Accepts older state as it is; refuses state of a newer schema (after a
+ * rollback), which keeps such an actor on the newer code. */
+__attribute__((weak)) mlt_status mlt_migrate(uint32_t old_schema, mlt_reply *reply) {
+    uint32_t mine = mlt_schema_version();
+    if (old_schema <= mine) return MLT_OK;
+    mlt_buf msg = { 0 };
+    mlt_buf_puts(&msg, "state has schema ");
+    mlt_buf_put_u64(&msg, old_schema);
+    mlt_buf_puts(&msg, ", newer than this code's ");
+    mlt_buf_put_u64(&msg, mine);
+    mlt_buf_puts(&msg, "; define mlt_migrate to read it");
+    mlt_status st = mlt_failed_str(reply, mlt_buf_str(&msg));
+    mlt_buf_free(&msg);
+    return st;
+}
+
+__attribute__((weak)) mlt_status mlt_self_check(mlt_reply *reply) {
+    (void)reply;
+    return MLT_OK;
+}
+
 /* Hands an owned buffer to the canonical ABI (freed by the post-return). */
 static void give(mlt_buf *b, uint8_t **ptr, size_t *len) {
     if (b->len == 0) {
@@ -851,7 +875,7 @@ static void give(mlt_buf *b, uint8_t **ptr, size_t *len) {
     b->len = b->cap = 0;
 }
 
-static void give_error(mlt_status status, mlt_reply *reply, actor_with_view_handle_error_t *err) {
+static void give_error(mlt_status status, mlt_reply *reply, actor_full_handle_error_t *err) {
     switch (status) {
     case MLT_UNKNOWN_METHOD: err->tag = MICROLITH_ACTOR_TYPES_HANDLE_ERROR_UNKNOWN_METHOD; break;
     case MLT_BAD_REQUEST: err->tag = MICROLITH_ACTOR_TYPES_HANDLE_ERROR_BAD_REQUEST; break;
@@ -860,13 +884,13 @@ static void give_error(mlt_status status, mlt_reply *reply, actor_with_view_hand
     give(&reply->message, &err->val.failed.ptr, &err->val.failed.len);
 }
 
-bool exports_actor_with_view_handle(actor_with_view_string_t *method, actor_with_view_list_u8_t *payload,
-                                    actor_with_view_list_u8_t *ret, actor_with_view_handle_error_t *err) {
+bool exports_actor_full_handle(actor_full_string_t *method, actor_full_list_u8_t *payload,
+                                    actor_full_list_u8_t *ret, actor_full_handle_error_t *err) {
     mlt_request req = { { (const char *)method->ptr, method->len }, { (const char *)payload->ptr, payload->len } };
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_status status = mlt_handle(&req, &reply);
-    actor_with_view_string_free(method);
-    actor_with_view_list_u8_free(payload);
+    actor_full_string_free(method);
+    actor_full_list_u8_free(payload);
     if (status == MLT_OK) {
         mlt_buf_free(&reply.message);
         give(&reply.body, &ret->ptr, &ret->len);
@@ -877,10 +901,10 @@ bool exports_actor_with_view_handle(actor_with_view_string_t *method, actor_with
     return false;
 }
 
-bool exports_actor_with_view_on_alarm(actor_with_view_string_t *name, actor_with_view_handle_error_t *err) {
+bool exports_actor_full_on_alarm(actor_full_string_t *name, actor_full_handle_error_t *err) {
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_status status = mlt_on_alarm((mlt_str){ (const char *)name->ptr, name->len }, &reply);
-    actor_with_view_string_free(name);
+    actor_full_string_free(name);
     mlt_buf_free(&reply.body);
     if (status == MLT_OK) {
         mlt_buf_free(&reply.message);
@@ -890,13 +914,13 @@ bool exports_actor_with_view_on_alarm(actor_with_view_string_t *name, actor_with
     return false;
 }
 
-bool exports_microlith_actor_view_render(actor_with_view_string_t *maybe_viewer, actor_with_view_option_list_u8_t *ret,
+bool exports_microlith_actor_view_render(actor_full_string_t *maybe_viewer, actor_full_option_list_u8_t *ret,
                                          exports_microlith_actor_view_handle_error_t *err) {
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_str viewer = { 0 };
     if (maybe_viewer) viewer = (mlt_str){ (const char *)maybe_viewer->ptr, maybe_viewer->len };
     mlt_status status = mlt_view(maybe_viewer ? &viewer : NULL, &reply);
-    if (maybe_viewer) actor_with_view_string_free(maybe_viewer);
+    if (maybe_viewer) actor_full_string_free(maybe_viewer);
     if (status == MLT_OK) {
         mlt_buf_free(&reply.message);
         ret->is_some = reply.body.len > 0;
@@ -905,5 +929,32 @@ bool exports_microlith_actor_view_render(actor_with_view_string_t *maybe_viewer,
     }
     mlt_buf_free(&reply.body);
     give_error(status, &reply, err);
+    return false;
+}
+
+uint32_t exports_microlith_actor_upgrade_schema_version(void) { return mlt_schema_version(); }
+
+bool exports_microlith_actor_upgrade_migrate(uint32_t old_schema, exports_microlith_actor_upgrade_handle_error_t *err) {
+    mlt_reply reply = { { 0 }, { 0 } };
+    mlt_status status = mlt_migrate(old_schema, &reply);
+    mlt_buf_free(&reply.body);
+    if (status == MLT_OK) {
+        mlt_buf_free(&reply.message);
+        return true;
+    }
+    give_error(status, &reply, err);
+    return false;
+}
+
+bool exports_microlith_actor_upgrade_self_check(actor_full_string_t *err) {
+    mlt_reply reply = { { 0 }, { 0 } };
+    mlt_status status = mlt_self_check(&reply);
+    mlt_buf_free(&reply.body);
+    if (status == MLT_OK) {
+        mlt_buf_free(&reply.message);
+        return true;
+    }
+    if (reply.message.len == 0) mlt_buf_puts(&reply.message, "the self-check failed");
+    give(&reply.message, &err->ptr, &err->len);
     return false;
 }

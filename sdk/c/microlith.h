@@ -9,14 +9,17 @@
  *
  *     mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply);
  *     mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply);
+ *     uint32_t   mlt_schema_version(void);
+ *     mlt_status mlt_migrate(uint32_t old_schema, mlt_reply *reply);
+ *     mlt_status mlt_self_check(mlt_reply *reply);
  *
  * Write the reply bytes into `reply->body` (an mlt_buf); return MLT_OK. To
  * fail the turn, return one of mlt_unknown_method / mlt_bad_request /
  * mlt_failed (they record the message and return the matching status). A
  * failed turn commits nothing.
  *
- * The generated bindings for the `actor-with-view` world (gen/actor_with_view.h,
- * gen/actor_with_view.c, gen/actor_with_view_component_type.o, from
+ * The generated bindings for the `actor-full` world (gen/actor_full.h,
+ * gen/actor_full.c, gen/actor_full_component_type.o, from
  * `wit-bindgen c` 0.63.0) do the canonical ABI; this layer only makes
  * them pleasant. It uses nothing from libc but malloc/realloc/free and the
  * mem and str functions, so components built with it import no WASI.
@@ -103,6 +106,25 @@ mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply);
  * this viewer: its subscription ends with the message. The host runs it as
  * a read-only turn (a state write, call, send or alarm change traps). */
 mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply);
+
+/* Live upgrades (all optional; see docs/languages.md).
+ *
+ * mlt_schema_version names the layout of state this code reads and writes
+ * (default 0). When an actor's state was last written under another schema,
+ * the host runs mlt_migrate(old_schema, reply) as a turn of its own before
+ * the actor's first turn on this code: it may read and write state and set
+ * or cancel alarms (a call or send traps), and its writes commit atomically
+ * with the new schema number. Returning an error (mlt_failed(...)) commits
+ * nothing and keeps the actor on the code it ran before. The default
+ * accepts older state as it is and refuses state of a newer schema (after a
+ * rollback), which keeps such actors on the newer code.
+ *
+ * mlt_self_check runs once per deploy in a fresh instance whose actor has
+ * no state (its writes are discarded); an error refuses the deploy with its
+ * message. The default passes. */
+uint32_t mlt_schema_version(void);
+mlt_status mlt_migrate(uint32_t old_schema, mlt_reply *reply);
+mlt_status mlt_self_check(mlt_reply *reply);
 
 /* Error replies: each records its message and returns its status. */
 mlt_status mlt_unknown_method(const mlt_request *req, mlt_reply *reply);

@@ -1,32 +1,32 @@
 /*
  * Native unit test of the JSON reader and writer in microlith.c, and of the
- * view export's lowering, with the host imports stubbed out. Run by
+ * view and upgrade exports' lowering, with the host imports stubbed out. Run by
  * `scripts/lang/c.sh check`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "microlith.h"
-#include "actor_with_view.h"
+#include "actor_full.h"
 /* stubs */
-bool microlith_actor_state_get(actor_with_view_string_t *k, actor_with_view_list_u8_t *r){(void)k;(void)r;return false;}
-bool microlith_actor_state_set(actor_with_view_string_t *k, actor_with_view_list_u8_t *v, microlith_actor_state_state_error_t *e){(void)k;(void)v;(void)e;return true;}
-void microlith_actor_state_delete(actor_with_view_string_t *k){(void)k;}
-void microlith_actor_state_scan(actor_with_view_string_t *p, actor_with_view_string_t *a, uint32_t l, microlith_actor_state_list_entry_t *r){(void)p;(void)a;(void)l;r->len=0;r->ptr=0;}
+bool microlith_actor_state_get(actor_full_string_t *k, actor_full_list_u8_t *r){(void)k;(void)r;return false;}
+bool microlith_actor_state_set(actor_full_string_t *k, actor_full_list_u8_t *v, microlith_actor_state_state_error_t *e){(void)k;(void)v;(void)e;return true;}
+void microlith_actor_state_delete(actor_full_string_t *k){(void)k;}
+void microlith_actor_state_scan(actor_full_string_t *p, actor_full_string_t *a, uint32_t l, microlith_actor_state_list_entry_t *r){(void)p;(void)a;(void)l;r->len=0;r->ptr=0;}
 void microlith_actor_context_self_ref(microlith_actor_context_actor_ref_t *r){(void)r;}
-bool microlith_actor_context_caller(actor_with_view_string_t *r){(void)r;return false;}
+bool microlith_actor_context_caller(actor_full_string_t *r){(void)r;return false;}
 uint64_t microlith_actor_context_turn_time(void){return 0;}
 bool microlith_actor_context_caller_actor(microlith_actor_context_actor_ref_t *r){(void)r;return false;}
-bool microlith_actor_actors_call(microlith_actor_actors_actor_ref_t *t, actor_with_view_string_t *m, actor_with_view_list_u8_t *p, uint32_t *x, actor_with_view_list_u8_t *r, microlith_actor_actors_call_error_t *e){return false;}
-bool microlith_actor_actors_send(microlith_actor_actors_actor_ref_t *t, actor_with_view_string_t *m, actor_with_view_list_u8_t *p, microlith_actor_actors_call_error_t *e){return true;}
-bool microlith_actor_alarms_set_alarm(actor_with_view_string_t *n, uint64_t a, microlith_actor_alarms_alarm_error_t *e){return true;}
-void microlith_actor_alarms_cancel_alarm(actor_with_view_string_t *n){}
-bool microlith_actor_alarms_get_alarm(actor_with_view_string_t *n, uint64_t *r){return false;}
-void microlith_actor_log_write(microlith_actor_log_level_t l, actor_with_view_string_t *m){}
+bool microlith_actor_actors_call(microlith_actor_actors_actor_ref_t *t, actor_full_string_t *m, actor_full_list_u8_t *p, uint32_t *x, actor_full_list_u8_t *r, microlith_actor_actors_call_error_t *e){return false;}
+bool microlith_actor_actors_send(microlith_actor_actors_actor_ref_t *t, actor_full_string_t *m, actor_full_list_u8_t *p, microlith_actor_actors_call_error_t *e){return true;}
+bool microlith_actor_alarms_set_alarm(actor_full_string_t *n, uint64_t a, microlith_actor_alarms_alarm_error_t *e){return true;}
+void microlith_actor_alarms_cancel_alarm(actor_full_string_t *n){}
+bool microlith_actor_alarms_get_alarm(actor_full_string_t *n, uint64_t *r){return false;}
+void microlith_actor_log_write(microlith_actor_log_level_t l, actor_full_string_t *m){}
 void microlith_actor_state_list_entry_free(microlith_actor_state_list_entry_t *p){}
 void microlith_actor_actors_call_error_free(microlith_actor_actors_call_error_t *p){}
-void actor_with_view_string_free(actor_with_view_string_t *p){}
-void actor_with_view_list_u8_free(actor_with_view_list_u8_t *p){}
+void actor_full_string_free(actor_full_string_t *p){}
+void actor_full_list_u8_free(actor_full_list_u8_t *p){}
 mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply){return MLT_OK;}
 /* A view: none for "nobody", refused for "eve", else {"viewer": v or null}. */
 mlt_status mlt_view(const mlt_str *viewer, mlt_reply *reply) {
@@ -53,8 +53,8 @@ static void t(const char *json, const char *expect) {
 }
 /* Renders for `viewer` (NULL: anonymous) and checks the lowered result. */
 static void view(const char *viewer, bool want_ok, const char *want) {
-    actor_with_view_string_t v = { (uint8_t *)viewer, viewer ? strlen(viewer) : 0 };
-    actor_with_view_option_list_u8_t ret = { 0 };
+    actor_full_string_t v = { (uint8_t *)viewer, viewer ? strlen(viewer) : 0 };
+    actor_full_option_list_u8_t ret = { 0 };
     exports_microlith_actor_view_handle_error_t err = { 0 };
     bool ok = exports_microlith_actor_view_render(viewer ? &v : NULL, &ret, &err);
     char got[128];
@@ -66,6 +66,22 @@ static void view(const char *viewer, bool want_ok, const char *want) {
     if (!pass) printf("FAIL view(%s) -> %s (expected %s)\n", viewer ? viewer : "NULL", got, want);
     if (ok && ret.is_some) free(ret.val.ptr);
     if (!ok) free(err.val.failed.ptr);
+}
+
+/* The default upgrade hooks: schema 0, a migration that accepts older
+ * state and refuses newer, a passing self-check. */
+static void upgrade_defaults(void) {
+    exports_microlith_actor_upgrade_handle_error_t err = { 0 };
+    bool pass = exports_microlith_actor_upgrade_schema_version() == 0 && exports_microlith_actor_upgrade_migrate(0, &err);
+    bool refused = !exports_microlith_actor_upgrade_migrate(3, &err);
+    const char *want = "state has schema 3, newer than this code's 0; define mlt_migrate to read it";
+    pass = pass && refused && err.tag == MICROLITH_ACTOR_TYPES_HANDLE_ERROR_FAILED &&
+           err.val.failed.len == strlen(want) && memcmp(err.val.failed.ptr, want, err.val.failed.len) == 0;
+    if (refused) free(err.val.failed.ptr);
+    actor_full_string_t check_err = { 0 };
+    pass = pass && exports_microlith_actor_upgrade_self_check(&check_err);
+    pass ? passed++ : failed++;
+    if (!pass) printf("FAIL the default upgrade hooks\n");
 }
 
 /* Iterates `json` as an array: "ok <n>: e1|e2|..." or "bad <n>: <err>" after n elements. */
@@ -91,6 +107,7 @@ int main(void) {
     arr("[1 2]", "bad 1: expected ',' or ']' in the array"); arr("[1] x", "bad 1: trailing characters after the array");
     arr("[1", "bad 1: expected ',' or ']' in the array"); arr("[,1]", "bad 0: invalid JSON"); arr("[{\"a\":}]", "bad 0: invalid JSON");
 
+    upgrade_defaults();
     view(NULL, true, "{\"viewer\":null}");
     view("ann \"a\"", true, "{\"viewer\":\"ann \\\"a\\\"\"}");
     view("nobody", true, "none");
@@ -113,6 +130,6 @@ int main(void) {
     bool v = mlt_json_valid(MLT_S("{\"a\":1}")) && mlt_json_valid(MLT_S(" [1, \"x\"] ")) && !mlt_json_valid(MLT_S("abc")) && !mlt_json_valid(MLT_S(""));
     v ? passed++ : failed++;
     if (!v) printf("FAIL mlt_json_valid\n");
-    printf("json and view: %d passed, %d failed\n", passed, failed);
+    printf("json, view and upgrade: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
