@@ -7,12 +7,12 @@
 #   bindings  nothing is generated for AssemblyScript: says so
 #
 # There is no wit-bindgen for AssemblyScript: sdk/assemblyscript/microlith/
-# {host,abi}.ts lower and lift the `actor-with-view` world by hand. `check` compiles
+# {host,abi}.ts lower and lift the `actor-full` world by hand. `check` compiles
 # sdk/assemblyscript/check/world.ts (which uses every import) and
 #  1. compares its core module's imports and exports, with their core
 #     signatures, to those of the dummy module that
 #     `wasm-tools component embed --dummy-names legacy wit --world
-#     actor-with-view`
+#     actor-full`
 #     derives from wit/ (the signatures `wit-bindgen` would use);
 #  2. wraps it into a component and compares `wasm-tools component wit` of
 #     it with that of the dummy module made into a component (interfaces,
@@ -53,7 +53,7 @@ check() {
     trap 'rm -rf "$tmp"' EXIT
     "$asc" "$SDK/entry.ts" "$SDK/check/world.ts" --path "$SDK" --transform "./$SDK/transform.mjs" \
         --runtime minimal --use abort= -O3 --noColors -o "$tmp/core.wasm"
-    wasm-tools component embed wit --world actor-with-view --dummy-names legacy -o "$tmp/dummy.wasm"
+    wasm-tools component embed wit --world actor-full --dummy-names legacy -o "$tmp/dummy.wasm"
 
     # 1. Core imports with their signatures; exports by name.
     wasm-tools print "$tmp/dummy.wasm" > "$tmp/dummy.wat"
@@ -65,8 +65,8 @@ check() {
         exit 1
     fi
 
-    # 2. The component's world equals wit/'s `actor-with-view` world.
-    wasm-tools component embed wit --world actor-with-view "$tmp/core.wasm" -o "$tmp/embedded.wasm"
+    # 2. The component's world equals wit/'s `actor-full` world.
+    wasm-tools component embed wit --world actor-full "$tmp/core.wasm" -o "$tmp/embedded.wasm"
     wasm-tools component new "$tmp/embedded.wasm" -o "$tmp/component.wasm"
     wasm-tools component new "$tmp/dummy.wasm" -o "$tmp/dummy-component.wasm"
     # (Lines sorted: the order of types follows the order of core imports.)

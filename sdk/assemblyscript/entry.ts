@@ -8,4 +8,10 @@ export {
   cabi_post_handle,
   cabi_post_on_alarm,
   cabi_post_view_render,
+  upgrade_schema_version,
+  upgrade_migrate,
+  upgrade_self_check,
+  cabi_post_upgrade_schema_version,
+  cabi_post_upgrade_migrate,
+  cabi_post_upgrade_self_check,
 } from "microlith/abi";

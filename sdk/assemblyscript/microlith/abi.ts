@@ -1,7 +1,8 @@
-// The exports of the world microlith:actor/actor-with-view@0.1.0, lifted by
-// hand with the canonical ABI: `handle`, `on-alarm` and
-// `microlith:actor/view@0.1.0#render` (renamed from `on_alarm` and
-// `view_render` by transform.mjs), their post-return functions, and
+// The exports of the world microlith:actor/actor-full@0.1.0, lifted by
+// hand with the canonical ABI: `handle`, `on-alarm`,
+// `microlith:actor/view@0.1.0#render` and the three functions of
+// `microlith:actor/upgrade@0.1.0` (renamed from `on_alarm`, `view_render`
+// and `upgrade_*` by transform.mjs), their post-return functions, and
 // `cabi_realloc`.
 //
 // Memory: the SDK is built with `--runtime minimal`, whose collector runs
@@ -139,5 +140,49 @@ export function view_render(isSome: u32, viewerPtr: usize, viewerLen: usize): us
 }
 
 export function cabi_post_view_render(ret: usize): void {
+  pending = null;
+}
+
+/** upgrade.schema-version: func() -> u32 */
+export function upgrade_schema_version(): u32 {
+  const actor = current();
+  return actor == null ? 0 : actor.schema();
+}
+
+export function cabi_post_upgrade_schema_version(ret: u32): void {}
+
+/** upgrade.migrate: func(old-schema: u32) -> result<_, handle-error> */
+export function upgrade_migrate(oldSchema: u32): usize {
+  depth++;
+  const actor = current();
+  const out = lower(actor == null ? noActor() : actor.migrate(oldSchema), false);
+  done();
+  return out;
+}
+
+export function cabi_post_upgrade_migrate(ret: usize): void {
+  pending = null;
+}
+
+/** upgrade.self-check: func() -> result<_, string>; the error is the
+ * reply's message. */
+export function upgrade_self_check(): usize {
+  depth++;
+  const actor = current();
+  const reply = actor == null ? noActor() : actor.selfCheck();
+  const error = reply.error;
+  if (error == null) {
+    store<u8>(OUT, 0);
+  } else {
+    const m = String.UTF8.encode(error.message);
+    store<u8>(OUT, 1);
+    store<u32>(OUT + 4, <u32>keep(m));
+    store<u32>(OUT + 8, <u32>m.byteLength);
+  }
+  done();
+  return OUT;
+}
+
+export function cabi_post_upgrade_self_check(ret: usize): void {
   pending = null;
 }

@@ -213,8 +213,9 @@ export class Request {
 }
 
 /** An actor class: extend it, override `handle` (and `onAlarm` if it sets
- * alarms, `view` if it shows a live view), and pass one instance to
- * `register` at the top level. */
+ * alarms, `view` if it shows a live view, `schema` and `migrate` when a new
+ * version changes the state layout), and pass one instance to `register`
+ * at the top level. */
 export abstract class Actor {
   /** Handles one message per turn. */
   abstract handle(req: Request): Reply;
@@ -230,6 +231,37 @@ export abstract class Actor {
    * view, an error reply refuses this viewer. It runs as a read-only turn:
    * a state write traps it. The default shows no view. */
   view(viewer: string | null): Reply {
+    return Reply.empty();
+  }
+
+  /** The version of the state layout this code reads and writes. The
+   * default, 0, is the layout of code that never migrates. */
+  schema(): u32 {
+    return 0;
+  }
+
+  /** Rewrites this actor's state from the layout of schema `oldSchema` to
+   * `schema()`. The host runs it as a turn of its own before the actor's
+   * first turn on this code whenever its state was last written under
+   * another schema (an older one after a deploy, a newer one after a
+   * rollback). It may read and write state and set or cancel alarms; a call
+   * or a send traps. An error reply (or a trap) commits nothing and keeps
+   * the actor on the code it ran before. The default accepts older state as
+   * it is and refuses state of a newer schema, which keeps such actors on
+   * the newer code. */
+  migrate(oldSchema: u32): Reply {
+    const mine = this.schema();
+    if (oldSchema <= mine) return Reply.empty();
+    return Reply.failed(
+      "state has schema " + oldSchema.toString() + ", newer than this code's " + mine.toString() +
+        "; override migrate to read it",
+    );
+  }
+
+  /** Checks a newly deployed version before it serves anything, in a fresh
+   * instance whose actor has no state (its writes are discarded); an error
+   * reply refuses the deploy with its message. The default passes. */
+  selfCheck(): Reply {
     return Reply.empty();
   }
 }

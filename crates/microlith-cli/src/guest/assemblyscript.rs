@@ -6,8 +6,10 @@
 //!
 //! A project's actor lives in `assembly/index.ts`; `asc` compiles it
 //! together with the SDK's `entry.ts`, which exports `handle`, `on-alarm`,
-//! `view.render` (world `actor-with-view`; the default `Actor.view` shows
-//! none, which the host treats as no view) and the ABI's helpers, and
+//! `view.render` and `upgrade` (world `actor-full`; the default
+//! `Actor.view` shows none, which the host treats as no view, and the
+//! default `schema`, `migrate` and `selfCheck` are schema 0, accept older
+//! state, pass) and the ABI's helpers, and
 //! resolves `import ... from "microlith"` through `--path <sdk>`.
 
 use std::path::{Path, PathBuf};
@@ -80,7 +82,7 @@ pub fn build(project: &Project, out: &Path) -> anyhow::Result<()> {
         Command::new(&wasm_tools)
             .args(["component", "embed"])
             .arg(&project.wit)
-            .args(["--world", "actor-with-view"])
+            .args(["--world", "actor-full"])
             .arg(&core)
             .arg("-o")
             .arg(&embedded),

@@ -1,12 +1,13 @@
-//! Live upgrades of Python, JavaScript and C actors against the real server:
+//! Live upgrades of Python, JavaScript, C and AssemblyScript actors against
+//! the real server:
 //! the Python `todo` (schema 0, with a view) replaced by the Python
 //! `todo-v2` (schema 2, whose `migrate` renames `title` to `text` and adds
 //! `due`) while a subscriber watches; the same `todo-v2` deployed over the
 //! Rust `todo` (the state layout is the same in every language); and the
-//! JavaScript and C `todo-v2` over their own language's and the Rust
-//! `todo`, then rolled back to code whose default migration refuses the
-//! newer state (the C test also fails one actor's migration on an item v1
-//! could not have written).
+//! JavaScript, C and AssemblyScript `todo-v2` over their own language's and
+//! the Rust `todo`, then rolled back to code whose default migration
+//! refuses the newer state (the C and AssemblyScript tests also fail one
+//! actor's migration on an item v1 could not have written).
 //!
 //! The components are built by `scripts/build-lang-guests <language>` into
 //! `target/guests/lang/<language>/`. Like the conformance suite, the tests
@@ -317,24 +318,42 @@ async fn js_todo_v2_migrates_js_and_rust_lists_and_v1_refuses_the_newer_state() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c_todo_v2_migrates_c_and_rust_lists_refuses_odd_items_and_v1_refuses_the_newer_state() {
-    if !enabled("c", "c_todo_v2_migrates_c_and_rust_lists_refuses_odd_items_and_v1_refuses_the_newer_state") {
-        return;
+    if enabled("c", "c_todo_v2_migrates_c_and_rust_lists_refuses_odd_items_and_v1_refuses_the_newer_state") {
+        todo_v2_over_v1("c", "c").await;
     }
-    let c = |name: &str| lang_component("c", name);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assemblyscript_todo_v2_migrates_as_and_rust_lists_refuses_odd_items_and_v1_refuses_the_newer_state() {
+    let test = "assemblyscript_todo_v2_migrates_as_and_rust_lists_refuses_odd_items_and_v1_refuses_the_newer_state";
+    if enabled("assemblyscript", test) {
+        todo_v2_over_v1("assemblyscript", "as").await;
+    }
+}
+
+/// `lang`'s `todo-v2` (schema 2 from the SDK's schema hook, a migration
+/// of its own) over `lang`'s `todo` (the SDK's defaults: schema 0, a
+/// migration that refuses newer state) while a subscriber watches, then
+/// rolled back to v1, then over the Rust `todo`, then over a list holding
+/// an item v1 could not have written. Classes are named `todo-<short>`.
+async fn todo_v2_over_v1(lang: &str, short: &str) {
+    let component = |name: &str| lang_component(lang, name);
+    let class = format!("todo-{short}");
+    let (home, work) = (format!("{class}/home"), format!("{class}/work"));
     let ts = TestServer::start().await;
-    let v1 = ts.deploy_ok("todo-c", c("todo")).await;
-    assert_eq!(v1["schema"], 0, "the SDK's weak mlt_schema_version: {v1}");
-    ts.ok("todo-c/home", "add", json!({"title": "milk"})).await;
-    ts.ok("todo-c/home", "add", json!({"title": "bread"})).await;
-    ts.ok("todo-c/home", "toggle", json!({"id": 2})).await;
-    ts.ok("todo-c/work", "add", json!({"title": "ship it"})).await;
-    let (mut sub, snap) = Session::subscribe(&ts, "todo-c/home").await;
+    let v1 = ts.deploy_ok(&class, component("todo")).await;
+    assert_eq!(v1["schema"], 0, "the SDK's default schema: {v1}");
+    ts.ok(&home, "add", json!({"title": "milk"})).await;
+    ts.ok(&home, "add", json!({"title": "bread"})).await;
+    ts.ok(&home, "toggle", json!({"id": 2})).await;
+    ts.ok(&work, "add", json!({"title": "ship it"})).await;
+    let (mut sub, snap) = Session::subscribe(&ts, &home).await;
     let mut view = snap["view"].clone();
     assert_eq!(view["items"][1], json!({"id": 2, "title": "bread", "done": true}), "{view}");
 
-    // v2 over v1: mlt_schema_version and mlt_migrate from the C SDK; the
+    // v2 over v1: the schema and the migration from the SDK's hooks; the
     // default self-check passes; the watched list migrates at once.
-    let v2 = ts.deploy_ok("todo-c", c("todo-v2")).await;
+    let v2 = ts.deploy_ok(&class, component("todo-v2")).await;
     assert_eq!(v2["schema"], 2, "{v2}");
     let seq = sub.apply_next_delta(&mut view, &snap["seq"], "the deploy").await;
     let migrated = json!([
@@ -342,48 +361,48 @@ async fn c_todo_v2_migrates_c_and_rust_lists_refuses_odd_items_and_v1_refuses_th
         {"id": 2, "text": "bread", "done": true, "due": null},
     ]);
     assert_eq!(view, json!({"items": migrated}));
-    assert_eq!(ts.ok("todo-c/home", "list", json!(null)).await, migrated);
-    let set = ts.ok("todo-c/home", "set-due", json!({"id": 1, "due": "2026-12-24"})).await;
+    assert_eq!(ts.ok(&home, "list", json!(null)).await, migrated);
+    let set = ts.ok(&home, "set-due", json!({"id": 1, "due": "2026-12-24"})).await;
     assert_eq!(set, json!({"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}));
     sub.apply_next_delta(&mut view, &seq, "set-due on v2").await;
     assert_eq!(view["items"][0]["due"], "2026-12-24");
     for bad in [json!({"id": 1, "due": "2026-13-01"}), json!({"id": 1, "due": "tomorrow"}), json!({"due": null})] {
-        let (code, body) = ts.call("todo-c/home", "set-due", bad.clone()).await;
+        let (code, body) = ts.call(&home, "set-due", bad.clone()).await;
         assert_eq!((code, body["error"]["code"].as_str()), (400, Some("bad_request")), "{bad}: {body}");
     }
-    let overdue = ts.ok("todo-c/home", "overdue", json!({"today": "2026-12-31"})).await;
+    let overdue = ts.ok(&home, "overdue", json!({"today": "2026-12-31"})).await;
     assert_eq!(overdue, json!([{"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}]));
-    let tea = ts.ok("todo-c/home", "add", json!({"text": " tea ", "due": "2027-01-02"})).await;
+    let tea = ts.ok(&home, "add", json!({"text": " tea ", "due": "2027-01-02"})).await;
     assert_eq!(tea, json!({"id": 3, "text": "tea", "done": false, "due": "2027-01-02"}), "next-id carried over");
     // The hooks are not methods.
-    for hook in ["schema", "migrate", "self-check", "mlt_migrate", "view"] {
-        let (code, body) = ts.call("todo-c/home", hook, json!(null)).await;
+    for hook in ["schema", "migrate", "self-check", "selfCheck", "mlt_migrate", "view"] {
+        let (code, body) = ts.call(&home, hook, json!(null)).await;
         assert_eq!((code, body["error"]["code"].as_str()), (404, Some("unknown_method")), "{hook}: {body}");
     }
-    let status = ts.status("todo-c").await;
+    let status = ts.status(&class).await;
     assert_eq!((status["migrated"].as_u64(), status["failed"].as_u64()), (Some(1), Some(0)), "{status}");
 
-    // Back to v1 code: its default mlt_migrate refuses state of schema 2,
+    // Back to v1 code: its default migration refuses state of schema 2,
     // so the migrated list stays on v2 with its state, while the list
     // nobody touched since v1 runs v1 as it was.
-    let (code, body) = ts.put("/v1/classes/todo-c?max_failures=5", c("todo")).await;
+    let (code, body) = ts.put(&format!("/v1/classes/{class}?max_failures=5"), component("todo")).await;
     assert_eq!((code, body["schema"].as_u64()), (200, Some(0)), "{body}");
-    let home = ts.ok("todo-c/home", "list", json!(null)).await;
-    assert_eq!(home[0], json!({"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}), "{home}");
-    assert_eq!(ts.ok("todo-c/work", "list", json!(null)).await, json!([{"id": 1, "title": "ship it", "done": false}]));
-    let status = ts.status("todo-c").await;
+    let listed = ts.ok(&home, "list", json!(null)).await;
+    assert_eq!(listed[0], json!({"id": 1, "text": "milk", "done": false, "due": "2026-12-24"}), "{listed}");
+    assert_eq!(ts.ok(&work, "list", json!(null)).await, json!([{"id": 1, "title": "ship it", "done": false}]));
+    let status = ts.status(&class).await;
     assert_eq!((status["failed"].as_u64(), status["pinned"].as_u64()), (Some(1), Some(1)), "{status}");
 
-    // The C v2 over the Rust v1: the same state layout.
+    // v2 over the Rust v1: the same state layout.
     ts.deploy_ok("todo-rs", todo_wasm()).await;
     ts.ok("todo-rs/mixed", "add", json!({"title": "rust wrote this"})).await;
-    ts.deploy_ok("todo-rs", c("todo-v2")).await;
+    ts.deploy_ok("todo-rs", component("todo-v2")).await;
     assert_eq!(
         ts.ok("todo-rs/mixed", "list", json!(null)).await,
         json!([{"id": 1, "text": "rust wrote this", "done": false, "due": null}])
     );
 
-    // An item v1 could not have written fails the C migration: that actor
+    // An item v1 could not have written fails the migration: that actor
     // stays on the version it ran, its state untouched, while the others
     // move on.
     ts.deploy_ok("odd", probe_wasm()).await;
@@ -391,7 +410,7 @@ async fn c_todo_v2_migrates_c_and_rust_lists_refuses_odd_items_and_v1_refuses_th
     for (actor, value) in [("odd/good", v1_item.as_str()), ("odd/bad", r#"{"id": 1, "done": false}"#)] {
         ts.ok(actor, "set", json!({"key": "item/00000000000000000001", "value": value})).await;
     }
-    let (code, body) = ts.put("/v1/classes/odd?max_failures=5", c("todo-v2")).await;
+    let (code, body) = ts.put("/v1/classes/odd?max_failures=5", component("todo-v2")).await;
     assert_eq!((code, body["schema"].as_u64()), (200, Some(2)), "{body}");
     assert_eq!(
         ts.ok("odd/good", "list", json!(null)).await,
