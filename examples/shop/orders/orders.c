@@ -14,7 +14,8 @@
  * so a deployment can swap one for the other on live state). Status: placed
  * -> (inventory/main `reserve` fails) rejected, with the reason in `note`;
  * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped, or
- * reserved -> (`cancel`: inventory/main `release`) cancelled. Placing an
+ * reserved -> (`cancel`: inventory/main `release`) cancelled. Shipping
+ * sends inventory/main `settle`, which forgets the reservation. Placing an
  * order twice changes nothing: the outbox delivers at least once. The
  * reservation is named by this order's key, and inventory takes the stock
  * once per name, so a `place` redelivered after a crash between
@@ -248,6 +249,18 @@ mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply) {
         mlt_buf_clear(&o.status);
         mlt_buf_puts(&o.status, "shipped");
         st = save(&o, reply);
+        if (st == MLT_OK) {
+            /* Delivered once this turn commits: inventory forgets the
+             * reservation (a redelivered place now finds the order shipped
+             * and does not reserve again). */
+            mlt_buf settle = { 0 }, why = { 0 };
+            begin_reservation(&settle);
+            mlt_buf_puts(&settle, "}");
+            mlt_call_error e = mlt_send(MLT_S("inventory"), MLT_S("main"), MLT_S("settle"), mlt_buf_str(&settle), &why);
+            if (e != MLT_CALL_OK) st = mlt_failed_str(reply, mlt_buf_str(&why));
+            mlt_buf_free(&settle);
+            mlt_buf_free(&why);
+        }
         mlt_buf msg = { 0 };
         mlt_buf_puts(&msg, "order of ");
         mlt_buf_put_str(&msg, mlt_buf_str(&o.user));

@@ -4,21 +4,34 @@
 //! hops) and in the binary-hops build the call benchmark runs (postcard in
 //! the internal hops and state, `examples/wasm/shop-binary`).
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
-/// Polls `order`'s status for up to ~5 s until it is `want`; returns the last seen.
-async fn status_within(s: &TestServer, order: &str, want: &str) -> String {
-    let mut status = String::new();
+/// Calls `actor`'s `method` with `payload` every 10 ms, for up to ~5 s,
+/// until `done` holds for the reply; returns the last reply.
+async fn poll(s: &TestServer, actor: &str, method: &str, payload: Value, done: impl Fn(&Value) -> bool) -> Value {
+    let mut reply = Value::Null;
     for _ in 0..500 {
-        status = s.ok(order, "get", json!(null)).await["status"].as_str().unwrap_or("").to_string();
-        if status == want {
+        reply = s.ok(actor, method, payload.clone()).await;
+        if done(&reply) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    status
+    reply
+}
+
+/// Polls `order`'s status until it is `want`; returns the last seen.
+async fn status_within(s: &TestServer, order: &str, want: &str) -> String {
+    let reply = poll(s, order, "get", json!(null), |r| r["status"] == want).await;
+    reply["status"].as_str().unwrap_or("").to_string()
+}
+
+/// Polls `inventory/main`'s reservation for `order` until it is settled
+/// (the ship turn's `settle` arrives through the outbox).
+async fn settled_within(s: &TestServer, order: &Value) -> Value {
+    poll(s, "inventory/main", "reservation", json!({"order": order}), |r| r["held"].is_null()).await
 }
 
 async fn shop() -> TestServer {
@@ -73,6 +86,11 @@ async fn a_checkout_places_an_order_that_reserves_stock_and_ships() {
     assert_eq!(s.ok("cart/cy", "get", json!(null)).await, json!([]), "cart cleared");
     assert_eq!(status_within(&s, &order, "shipped").await, "shipped");
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await, json!({"sku": "pear", "qty": 1}));
+    // Shipping settles the reservation: inventory forgets it (its stock
+    // stays taken), so records last only while orders are in flight.
+    let id = placed["order"].clone();
+    assert_eq!(settled_within(&s, &id).await, json!({"order": id, "held": null}));
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 1);
 }
 
 /// `orders` is the shop's C class: it checks its payload strictly, records
@@ -188,6 +206,8 @@ async fn a_reserved_order_is_cancelled_and_its_stock_released_once() {
     let o = s.ok("orders/c1", "place", json!({"user": "fay", "items": items, "total_cents": 1800})).await;
     assert_eq!(o["status"], "reserved", "{o}");
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 60);
+    let held = s.ok("inventory/main", "reservation", json!({"order": "c1"})).await;
+    assert_eq!(held, json!({"order": "c1", "held": items}));
     assert_eq!(s.runtime().scheduled_alarms(), 1);
 
     let c = s.ok("orders/c1", "cancel", json!(null)).await;
@@ -201,6 +221,8 @@ async fn a_reserved_order_is_cancelled_and_its_stock_released_once() {
     // A reserve arriving after the release (a late redelivery) takes nothing.
     s.ok("inventory/main", "reserve", json!({"order": "c1", "items": items})).await;
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "apple"})).await["qty"], 100);
+    let held = s.ok("inventory/main", "reservation", json!({"order": "c1"})).await;
+    assert_eq!(held, json!({"order": "c1", "held": []}), "released, not forgotten");
 
     // A shipped order cannot be cancelled, and keeps its stock taken.
     s.ok("orders/c2", "place", json!({"user": "fay", "items": [{"sku": "pear", "qty": 1}], "total_cents": 80})).await;
@@ -209,5 +231,13 @@ async fn a_reserved_order_is_cancelled_and_its_stock_released_once() {
     assert_error(&r, 422, "guest_error");
     assert!(r.1["error"]["message"].as_str().is_some_and(|m| m.contains("shipped")), "{}", r.1);
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 2);
-    assert_error(&s.call("inventory/main", "release", json!({"order": 7})).await, 400, "bad_request");
+    // Once settled, a stray release for the shipped order returns nothing.
+    assert_eq!(settled_within(&s, &json!("c2")).await["held"], Value::Null);
+    s.ok("inventory/main", "release", json!({"order": "c2"})).await;
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 2, "shipped stock stays taken");
+    for method in ["release", "settle", "reservation"] {
+        for bad in [json!({"order": 7}), json!({}), json!({"order": "c2", "x": 1})] {
+            assert_error(&s.call("inventory/main", method, bad).await, 400, "bad_request");
+        }
+    }
 }

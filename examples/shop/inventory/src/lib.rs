@@ -7,6 +7,8 @@
 //! | `check`   | `{"items": [...]}`            | `Availability` (asks `pricing/eu`)  |
 //! | `reserve` | `{"order": id, "items": [...]}` | `{"ok": true}`, or fails if short |
 //! | `release` | `{"order": id}`               | `{"ok": true}` (the stock is back)  |
+//! | `settle`  | `{"order": id}`               | `{"ok": true}` (the record is gone) |
+//! | `reservation` | `{"order": id}`           | `{"order": id, "held": [...] or null}` |
 //!
 //! `reserve` takes the stock for one order, once: the reservation is kept
 //! under `reserved/<order>` in the same turn, and a second `reserve` for
@@ -15,13 +17,20 @@
 //! the order's own turn did: the outbox then delivers `place` again.)
 //! `release` puts an order's reserved stock back, once, and leaves an empty
 //! reservation behind, so a late `reserve` for that order takes nothing.
+//! `settle` forgets a shipped order's reservation (its stock stays taken):
+//! `orders` sends it once the order has shipped, when no `reserve` for the
+//! order can come any more (a redelivered `place` finds the order placed
+//! and does not ask), so reservation records last only while orders are in
+//! flight. `reservation` shows what is held for an order: its items, `[]`
+//! once released, `null` when there is no record (never reserved, or
+//! settled).
 //!
 //! `check` (called by carts) and the stored stock are encoded by
 //! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
 //! `reserve` is JSON in both: the C `orders` class calls it.
 
 use microlith_actor::context::ActorRef;
-use microlith_actor::{Actor, Error, Request, reply};
+use microlith_actor::{Actor, Error, Request, reply, state};
 use serde::{Deserialize, Serialize};
 use shop_model::{Item, Items, Quote};
 
@@ -52,6 +61,12 @@ struct Release {
 #[derive(Serialize)]
 struct Ack {
     ok: bool,
+}
+
+#[derive(Serialize)]
+struct Held {
+    order: String,
+    held: Option<Vec<Item>>,
 }
 
 fn key(sku: &str) -> String {
@@ -123,6 +138,16 @@ impl Actor for Inventory {
                 }
                 shop_wire::set(&held, &Vec::<Item>::new())?;
                 reply::json(&Ack { ok: true })
+            }
+            "settle" => {
+                let Release { order } = req.json()?;
+                state::delete(&format!("reserved/{order}"));
+                reply::json(&Ack { ok: true })
+            }
+            "reservation" => {
+                let Release { order } = req.json()?;
+                let held = shop_wire::get::<Vec<Item>>(&format!("reserved/{order}"))?;
+                reply::json(&Held { order, held })
             }
             _ => Err(req.unknown_method()),
         }
