@@ -227,30 +227,8 @@ async fn python_todo_v2_migrates_rust_todo_lists_and_refuses_what_v1_never_wrote
     let status = ts.status("todo-rs").await;
     assert_eq!((status["migrated"].as_u64(), status["failed"].as_u64()), (Some(1), Some(0)), "{status}");
 
-    // An item v1 could not have written fails the Python migration: that
-    // actor stays on the version it ran, its state untouched, while the
-    // others move on.
-    ts.deploy_ok("odd", probe_wasm()).await;
-    let v1_item = json!({"id": 1, "title": "fine", "done": false}).to_string();
-    for (actor, value) in [("odd/good", v1_item.as_str()), ("odd/bad", "not an item")] {
-        ts.ok(actor, "set", json!({"key": "item/00000000000000000001", "value": value})).await;
-    }
-    // More failures allowed than the default 1, so the deploy stays.
-    let (code, body) = ts.put("/v1/classes/odd?max_failures=5", python("todo-v2")).await;
-    assert_eq!((code, body["schema"].as_u64()), (200, Some(2)), "{body}");
-    assert_eq!(
-        ts.ok("odd/good", "list", json!(null)).await,
-        json!([{"id": 1, "text": "fine", "done": false, "due": null}])
-    );
-    // `bad` is still served by the probe, on its untouched state.
-    let got = ts.ok("odd/bad", "get", json!({"key": "item/00000000000000000001"})).await;
-    assert_eq!(got["value"], "not an item", "{got}");
-    let status = ts.status("odd").await;
-    assert_eq!(
-        (status["migrated"].as_u64(), status["failed"].as_u64(), status["pinned"].as_u64()),
-        (Some(1), Some(1), Some(1)),
-        "{status}"
-    );
+    // An item v1 could not have written fails the Python migration.
+    an_item_v1_never_wrote_fails_its_migration(&ts, python("todo-v2"), "not an item").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,22 +380,30 @@ async fn todo_v2_over_v1(lang: &str, short: &str) {
         json!([{"id": 1, "text": "rust wrote this", "done": false, "due": null}])
     );
 
-    // An item v1 could not have written fails the migration: that actor
-    // stays on the version it ran, its state untouched, while the others
-    // move on.
+    // An item v1 could not have written fails the migration.
+    an_item_v1_never_wrote_fails_its_migration(&ts, component("todo-v2"), r#"{"id": 1, "done": false}"#).await;
+}
+
+/// Deploys `v2` (a `todo-v2`) over the probe's `odd/good`, holding an item
+/// v1 could have written, and `odd/bad`, holding `bad` under an item key:
+/// `bad`'s migration fails, so that actor stays on the version it ran, its
+/// state untouched, while `good` moves on.
+async fn an_item_v1_never_wrote_fails_its_migration(ts: &TestServer, v2: Vec<u8>, bad: &str) {
     ts.deploy_ok("odd", probe_wasm()).await;
     let v1_item = json!({"id": 1, "title": "fine", "done": false}).to_string();
-    for (actor, value) in [("odd/good", v1_item.as_str()), ("odd/bad", r#"{"id": 1, "done": false}"#)] {
+    for (actor, value) in [("odd/good", v1_item.as_str()), ("odd/bad", bad)] {
         ts.ok(actor, "set", json!({"key": "item/00000000000000000001", "value": value})).await;
     }
-    let (code, body) = ts.put("/v1/classes/odd?max_failures=5", component("todo-v2")).await;
+    // More failures allowed than the default 1, so the deploy stays.
+    let (code, body) = ts.put("/v1/classes/odd?max_failures=5", v2).await;
     assert_eq!((code, body["schema"].as_u64()), (200, Some(2)), "{body}");
     assert_eq!(
         ts.ok("odd/good", "list", json!(null)).await,
         json!([{"id": 1, "text": "fine", "done": false, "due": null}])
     );
+    // `bad` is still served by the probe, on its untouched state.
     let got = ts.ok("odd/bad", "get", json!({"key": "item/00000000000000000001"})).await;
-    assert_eq!(got["value"], r#"{"id": 1, "done": false}"#, "still the probe's, untouched: {got}");
+    assert_eq!(got["value"], bad, "{got}");
     let status = ts.status("odd").await;
     assert_eq!(
         (status["migrated"].as_u64(), status["failed"].as_u64(), status["pinned"].as_u64()),
