@@ -68,8 +68,14 @@ static void view(const char *viewer, bool want_ok, const char *want) {
     if (!ok) free(err.val.failed.ptr);
 }
 
+/* A self-check that fails while `refuse_deploy` is set, to test its lowering. */
+static bool refuse_deploy;
+mlt_status mlt_self_check(mlt_reply *reply) {
+    return refuse_deploy ? mlt_failed(reply, "not today") : MLT_OK;
+}
+
 /* The default upgrade hooks: schema 0, a migration that accepts older
- * state and refuses newer, a passing self-check. */
+ * state and refuses newer; and a self-check's result lowered both ways. */
 static void upgrade_defaults(void) {
     exports_microlith_actor_upgrade_handle_error_t err = { 0 };
     bool pass = exports_microlith_actor_upgrade_schema_version() == 0 && exports_microlith_actor_upgrade_migrate(0, &err);
@@ -80,6 +86,10 @@ static void upgrade_defaults(void) {
     if (refused) free(err.val.failed.ptr);
     actor_full_string_t check_err = { 0 };
     pass = pass && exports_microlith_actor_upgrade_self_check(&check_err);
+    refuse_deploy = true;
+    bool check_refused = !exports_microlith_actor_upgrade_self_check(&check_err);
+    pass = pass && check_refused && check_err.len == 9 && memcmp(check_err.ptr, "not today", 9) == 0;
+    if (check_refused) free(check_err.ptr);
     pass ? passed++ : failed++;
     if (!pass) printf("FAIL the default upgrade hooks\n");
 }
