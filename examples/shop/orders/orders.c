@@ -14,8 +14,11 @@
  * so a deployment can swap one for the other on live state). Status: placed
  * -> (inventory/main `reserve` fails) rejected, with the reason in `note`;
  * or reserved -> (alarm `ship`, SHIP_AFTER_MS later) shipped, or
- * reserved -> (`cancel`: inventory/main `release`) cancelled. Shipping
- * sends inventory/main `settle`, which forgets the reservation. Placing an
+ * reserved -> (`cancel`: inventory/main `release`) cancelled. The ship
+ * turn first asks inventory/main for its `reservation`: released stock
+ * (`[]`, a release the order did not see through) cancels the order
+ * instead. Shipping sends inventory/main `settle`, which forgets the
+ * reservation. Placing an
  * order twice changes nothing: the outbox delivers at least once. The
  * reservation is named by this order's key, and inventory takes the stock
  * once per name, so a `place` redelivered after a crash between
@@ -238,21 +241,69 @@ static const mlt_method methods[] = {
 
 mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply) { return MLT_DISPATCH(req, reply, methods); }
 
+/* Whether inventory/main still holds this order's stock: its `reservation`
+ * is not `[]`. A release can land without the order knowing (a `cancel`
+ * whose `release` call timed out fails, yet inventory may finish the
+ * release later); such an order must not ship. */
+static mlt_status still_held(bool *held, mlt_reply *reply) {
+    mlt_buf ask = { 0 }, answer = { 0 };
+    begin_reservation(&ask);
+    mlt_buf_puts(&ask, "}");
+    mlt_call_error e =
+        mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("reservation"), mlt_buf_str(&ask), -1, &answer);
+    mlt_status st = MLT_OK;
+    if (e != MLT_CALL_OK) {
+        /* Failing the turn retries the alarm with backoff. */
+        mlt_buf msg = { 0 };
+        mlt_buf_puts(&msg, "inventory did not say what it holds: ");
+        mlt_buf_puts(&msg, mlt_call_error_name(e));
+        st = mlt_failed_str(reply, mlt_buf_str(&msg));
+        mlt_buf_free(&msg);
+    } else {
+        mlt_buf order_id = { 0 };
+        mlt_str items = { 0 };
+        mlt_json_field fields[] = {
+            { "order", MLT_JSON_STRING, &order_id, true, NULL },
+            { "held", MLT_JSON_ANY, &items, true, NULL },
+        };
+        st = MLT_JSON_OBJECT(mlt_buf_str(&answer), fields, false, NULL, reply);
+        if (st != MLT_OK) st = mlt_failed(reply, "inventory's reservation reply is not what orders expects");
+        mlt_json_array a;
+        mlt_str elem;
+        mlt_json_array_begin(&a, items);
+        /* `[]`: released. Anything else (the items, or no record) ships. */
+        *held = !(mlt_json_valid(items) && !mlt_json_array_next(&a, &elem) && !a.err);
+        mlt_buf_free(&order_id);
+    }
+    mlt_buf_free(&ask);
+    mlt_buf_free(&answer);
+    return st;
+}
+
 mlt_status mlt_on_alarm(mlt_str name, mlt_reply *reply) {
     if (!mlt_str_eq(name, "ship")) return MLT_OK;
     order o = { 0 };
     mlt_buf stored = { 0 };
-    bool found = false;
+    bool found = false, held = true;
     mlt_status st = load(&o, &stored, &found, reply);
-    /* Only a reserved order ships (a cancelled one cancelled its alarm too). */
-    if (st == MLT_OK && found && mlt_str_eq(mlt_buf_str(&o.status), "reserved")) {
+    /* Only a reserved order ships (a cancelled one cancelled its alarm too),
+     * and only while inventory holds its stock. */
+    bool reserved = st == MLT_OK && found && mlt_str_eq(mlt_buf_str(&o.status), "reserved");
+    if (reserved) st = still_held(&held, reply);
+    if (reserved && st == MLT_OK && !held) {
+        mlt_buf_clear(&o.status);
+        mlt_buf_puts(&o.status, "cancelled");
+        o.note = MLT_S("\"inventory released the stock\"");
+        st = save(&o, reply);
+    } else if (reserved && st == MLT_OK) {
         mlt_buf_clear(&o.status);
         mlt_buf_puts(&o.status, "shipped");
         st = save(&o, reply);
         if (st == MLT_OK) {
             /* Delivered once this turn commits: inventory forgets the
-             * reservation (a redelivered place now finds the order shipped
-             * and does not reserve again). */
+             * reservation. No `reserve` for this order can come after it:
+             * `reserve` is only called by this order's first `place` turn,
+             * and a `place` delivered again finds the order placed. */
             mlt_buf settle = { 0 }, why = { 0 };
             begin_reservation(&settle);
             mlt_buf_puts(&settle, "}");

@@ -235,8 +235,19 @@ async fn a_reserved_order_is_cancelled_and_its_stock_released_once() {
     assert_eq!(settled_within(&s, &json!("c2")).await["held"], Value::Null);
     s.ok("inventory/main", "release", json!({"order": "c2"})).await;
     assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 2, "shipped stock stays taken");
+    // A release the order never heard of (its cancel's release call timed
+    // out, say): the ship turn finds the stock released and cancels the
+    // order instead of shipping goods it no longer holds.
+    s.ok("orders/c3", "place", json!({"user": "fay", "items": [{"sku": "pear", "qty": 2}], "total_cents": 160})).await;
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 0);
+    s.ok("inventory/main", "release", json!({"order": "c3"})).await;
+    assert_eq!(status_within(&s, "orders/c3", "cancelled").await, "cancelled");
+    let c3 = s.ok("orders/c3", "get", json!(null)).await;
+    assert_eq!(c3["note"], "inventory released the stock", "{c3}");
+    assert_eq!(s.ok("inventory/main", "stock", json!({"sku": "pear"})).await["qty"], 2, "released once, not shipped");
+    assert_eq!(s.runtime().scheduled_alarms(), 0);
     for method in ["release", "settle", "reservation"] {
-        for bad in [json!({"order": 7}), json!({}), json!({"order": "c2", "x": 1})] {
+        for bad in [json!({"order": 7}), json!({}), json!({"order": ""}), json!({"order": "c2", "x": 1})] {
             assert_error(&s.call("inventory/main", method, bad).await, 400, "bad_request");
         }
     }

@@ -370,6 +370,8 @@ async fn todo_v2_over_v1(lang: &str, short: &str) {
     assert_eq!(ts.ok(&work, "list", json!(null)).await, json!([{"id": 1, "title": "ship it", "done": false}]));
     let status = ts.status(&class).await;
     assert_eq!((status["failed"].as_u64(), status["pinned"].as_u64()), (Some(1), Some(1)), "{status}");
+    let err = status["last_error"].as_str().unwrap_or("");
+    assert!(err.contains("newer than this code's 0"), "the SDK's default refusal, not a trap: {status}");
 
     // v2 over the Rust v1: the same state layout.
     ts.deploy_ok("todo-rs", todo_wasm()).await;
@@ -381,19 +383,24 @@ async fn todo_v2_over_v1(lang: &str, short: &str) {
     );
 
     // An item v1 could not have written fails the migration.
-    an_item_v1_never_wrote_fails_its_migration(&ts, component("todo-v2"), r#"{"id": 1, "done": false}"#).await;
+    let status =
+        an_item_v1_never_wrote_fails_its_migration(&ts, component("todo-v2"), r#"{"id": 2, "done": false}"#).await;
+    let err = status["last_error"].as_str().unwrap_or("");
+    assert!(err.contains("is not a v1 item"), "the migration's own refusal, not a trap: {status}");
 }
 
 /// Deploys `v2` (a `todo-v2`) over the probe's `odd/good`, holding an item
-/// v1 could have written, and `odd/bad`, holding `bad` under an item key:
-/// `bad`'s migration fails, so that actor stays on the version it ran, its
-/// state untouched, while `good` moves on.
-async fn an_item_v1_never_wrote_fails_its_migration(ts: &TestServer, v2: Vec<u8>, bad: &str) {
+/// v1 could have written, and `odd/bad`, holding the same item and then
+/// `bad` under the next item key: `bad`'s migration fails, so that actor
+/// stays on the version it ran, its state untouched (the good item not
+/// migrated either), while `good` moves on. Returns the class's status.
+async fn an_item_v1_never_wrote_fails_its_migration(ts: &TestServer, v2: Vec<u8>, bad: &str) -> Value {
     ts.deploy_ok("odd", probe_wasm()).await;
     let v1_item = json!({"id": 1, "title": "fine", "done": false}).to_string();
-    for (actor, value) in [("odd/good", v1_item.as_str()), ("odd/bad", bad)] {
-        ts.ok(actor, "set", json!({"key": "item/00000000000000000001", "value": value})).await;
+    for actor in ["odd/good", "odd/bad"] {
+        ts.ok(actor, "set", json!({"key": "item/00000000000000000001", "value": v1_item})).await;
     }
+    ts.ok("odd/bad", "set", json!({"key": "item/00000000000000000002", "value": bad})).await;
     // More failures allowed than the default 1, so the deploy stays.
     let (code, body) = ts.put("/v1/classes/odd?max_failures=5", v2).await;
     assert_eq!((code, body["schema"].as_u64()), (200, Some(2)), "{body}");
@@ -402,12 +409,15 @@ async fn an_item_v1_never_wrote_fails_its_migration(ts: &TestServer, v2: Vec<u8>
         json!([{"id": 1, "text": "fine", "done": false, "due": null}])
     );
     // `bad` is still served by the probe, on its untouched state.
-    let got = ts.ok("odd/bad", "get", json!({"key": "item/00000000000000000001"})).await;
+    let got = ts.ok("odd/bad", "get", json!({"key": "item/00000000000000000002"})).await;
     assert_eq!(got["value"], bad, "{got}");
+    let got = ts.ok("odd/bad", "get", json!({"key": "item/00000000000000000001"})).await;
+    assert_eq!(got["value"], v1_item, "the good item before it is not migrated either: {got}");
     let status = ts.status("odd").await;
     assert_eq!(
         (status["migrated"].as_u64(), status["failed"].as_u64(), status["pinned"].as_u64()),
         (Some(1), Some(1), Some(1)),
         "{status}"
     );
+    status
 }

@@ -19,11 +19,13 @@
 //! reservation behind, so a late `reserve` for that order takes nothing.
 //! `settle` forgets a shipped order's reservation (its stock stays taken):
 //! `orders` sends it once the order has shipped, when no `reserve` for the
-//! order can come any more (a redelivered `place` finds the order placed
-//! and does not ask), so reservation records last only while orders are in
-//! flight. `reservation` shows what is held for an order: its items, `[]`
-//! once released, `null` when there is no record (never reserved, or
-//! settled).
+//! order can come any more (only an order's first `place` turn reserves; a
+//! `place` delivered again finds the order placed and does not ask), so a
+//! shipped order leaves no record. Released and refused reservations keep
+//! theirs. This relies on that rule of `orders`: a `reserve` after `settle`
+//! would take the stock again. `reservation` shows what is held for an
+//! order: its items, `[]` once released, `null` when there is no record
+//! (never reserved, or settled); `orders` asks before it ships.
 //!
 //! `check` (called by carts) and the stored stock are encoded by
 //! [`shop_wire`]: JSON, or postcard in the benchmark's binary-hops build.
@@ -67,6 +69,15 @@ struct Ack {
 struct Held {
     order: String,
     held: Option<Vec<Item>>,
+}
+
+/// The order a `release`, `settle` or `reservation` names (not empty).
+fn order_of(req: &Request) -> Result<String, Error> {
+    let Release { order } = req.json()?;
+    if order.is_empty() {
+        return Err(Error::bad_request("order must not be empty"));
+    }
+    Ok(order)
 }
 
 fn key(sku: &str) -> String {
@@ -130,7 +141,7 @@ impl Actor for Inventory {
                 reply::json(&Ack { ok: true })
             }
             "release" => {
-                let Release { order } = req.json()?;
+                let order = order_of(&req)?;
                 let held = format!("reserved/{order}");
                 let items = shop_wire::get::<Vec<Item>>(&held)?.unwrap_or_default();
                 for item in &items {
@@ -140,12 +151,12 @@ impl Actor for Inventory {
                 reply::json(&Ack { ok: true })
             }
             "settle" => {
-                let Release { order } = req.json()?;
+                let order = order_of(&req)?;
                 state::delete(&format!("reserved/{order}"));
                 reply::json(&Ack { ok: true })
             }
             "reservation" => {
-                let Release { order } = req.json()?;
+                let order = order_of(&req)?;
                 let held = shop_wire::get::<Vec<Item>>(&format!("reserved/{order}"))?;
                 reply::json(&Held { order, held })
             }
