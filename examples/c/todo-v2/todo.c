@@ -24,9 +24,10 @@
  * View (every viewer): {"items": [item, ...]} in id order.
  *
  * Migration: from schema 0 (v1), every item's title becomes text and due is
- * null; an item v1 could not have written (not an object with id, title and
- * done) fails the migration, which leaves the actor on v1 with its state
- * untouched. Another schema is refused.
+ * null; an item v1 could not have written (not an object with exactly id,
+ * title and done: the SDK's object reader refuses other fields, where the
+ * JavaScript port ignores them) fails the migration, which leaves the actor
+ * on v1 with its state untouched. Another schema is refused.
  */
 #include <string.h>
 

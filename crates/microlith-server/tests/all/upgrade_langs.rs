@@ -309,6 +309,28 @@ async fn assemblyscript_todo_v2_migrates_as_and_rust_lists_refuses_odd_items_and
     }
 }
 
+/// A C or AssemblyScript class whose self-check fails is refused with its
+/// message (the SDK lowers `result<_, string>`), and the class it was to
+/// replace keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_c_or_assemblyscript_self_check_refuses_the_deploy_with_its_message() {
+    let ts = TestServer::start().await;
+    for (lang, name) in [("c", "C"), ("assemblyscript", "AssemblyScript")] {
+        if !enabled(lang, "a_refusing_c_or_assemblyscript_self_check_refuses_the_deploy_with_its_message") {
+            continue;
+        }
+        let class = format!("refuses-{lang}");
+        ts.deploy_ok(&class, probe_wasm()).await;
+        ts.ok(&format!("{class}/a"), "set", json!({"key": "x", "value": "1"})).await;
+        let (code, body) = ts.deploy(&class, lang_component(lang, "refuses-deploy")).await;
+        assert_eq!((code, body["error"]["code"].as_str()), (422, Some("self_check_failed")), "{lang}: {body}");
+        let want = format!("the {name} refuses-deploy class refuses to serve");
+        assert!(body["error"]["message"].as_str().unwrap_or("").contains(&want), "{lang}: {body}");
+        let got = ts.ok(&format!("{class}/a"), "get", json!({"key": "x"})).await;
+        assert_eq!(got["value"], "1", "{lang}: the probe still serves: {got}");
+    }
+}
+
 /// `lang`'s `todo-v2` (schema 2 from the SDK's schema hook, a migration
 /// of its own) over `lang`'s `todo` (the SDK's defaults: schema 0, a
 /// migration that refuses newer state) while a subscriber watches, then
