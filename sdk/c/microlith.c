@@ -901,17 +901,23 @@ bool exports_actor_full_handle(actor_full_string_t *method, actor_full_list_u8_t
     return false;
 }
 
+/* Lowers the outcome of a hook that returns `result<_, handle-error>`: the
+ * reply's body is dropped, its message becomes the error. */
+static bool give_unit(mlt_status status, mlt_reply *reply, actor_full_handle_error_t *err) {
+    mlt_buf_free(&reply->body);
+    if (status == MLT_OK) {
+        mlt_buf_free(&reply->message);
+        return true;
+    }
+    give_error(status, reply, err);
+    return false;
+}
+
 bool exports_actor_full_on_alarm(actor_full_string_t *name, actor_full_handle_error_t *err) {
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_status status = mlt_on_alarm((mlt_str){ (const char *)name->ptr, name->len }, &reply);
     actor_full_string_free(name);
-    mlt_buf_free(&reply.body);
-    if (status == MLT_OK) {
-        mlt_buf_free(&reply.message);
-        return true;
-    }
-    give_error(status, &reply, err);
-    return false;
+    return give_unit(status, &reply, err);
 }
 
 bool exports_microlith_actor_view_render(actor_full_string_t *maybe_viewer, actor_full_option_list_u8_t *ret,
@@ -937,13 +943,7 @@ uint32_t exports_microlith_actor_upgrade_schema_version(void) { return mlt_schem
 bool exports_microlith_actor_upgrade_migrate(uint32_t old_schema, exports_microlith_actor_upgrade_handle_error_t *err) {
     mlt_reply reply = { { 0 }, { 0 } };
     mlt_status status = mlt_migrate(old_schema, &reply);
-    mlt_buf_free(&reply.body);
-    if (status == MLT_OK) {
-        mlt_buf_free(&reply.message);
-        return true;
-    }
-    give_error(status, &reply, err);
-    return false;
+    return give_unit(status, &reply, err);
 }
 
 bool exports_microlith_actor_upgrade_self_check(actor_full_string_t *err) {

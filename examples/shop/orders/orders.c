@@ -102,6 +102,27 @@ static void begin_reservation(mlt_buf *b) {
     mlt_buf_free(&self_key);
 }
 
+/* Calls inventory/main `method` with `{"order": <this order's key>}`. */
+static mlt_call_error ask_inventory(mlt_str method, mlt_buf *answer) {
+    mlt_buf ask = { 0 };
+    begin_reservation(&ask);
+    mlt_buf_puts(&ask, "}");
+    mlt_call_error e = mlt_call(MLT_S("inventory"), MLT_S("main"), method, mlt_buf_str(&ask), -1, answer);
+    mlt_buf_free(&ask);
+    return e;
+}
+
+/* Fails the turn with "<what>: <the call error's kind>". */
+static mlt_status inventory_failed(mlt_reply *reply, const char *what, mlt_call_error e) {
+    mlt_buf msg = { 0 };
+    mlt_buf_puts(&msg, what);
+    mlt_buf_puts(&msg, ": ");
+    mlt_buf_puts(&msg, mlt_call_error_name(e));
+    mlt_status st = mlt_failed_str(reply, mlt_buf_str(&msg));
+    mlt_buf_free(&msg);
+    return st;
+}
+
 /* `items` must be an array of {"sku": string, "qty": u32}. */
 static mlt_status check_items(mlt_str items, mlt_reply *reply) {
     mlt_json_array a;
@@ -208,24 +229,16 @@ static mlt_status cancel(const mlt_request *req, mlt_reply *reply) {
         st = mlt_failed_str(reply, mlt_buf_str(&msg));
         mlt_buf_free(&msg);
     } else if (st == MLT_OK) {
-        mlt_buf release = { 0 }, answer = { 0 };
-        begin_reservation(&release);
-        mlt_buf_puts(&release, "}");
-        mlt_call_error e =
-            mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("release"), mlt_buf_str(&release), -1, &answer);
+        mlt_buf answer = { 0 };
+        mlt_call_error e = ask_inventory(MLT_S("release"), &answer);
         if (e == MLT_CALL_OK) {
             mlt_alarm_cancel(SHIP);
             mlt_buf_clear(&o.status);
             mlt_buf_puts(&o.status, "cancelled");
             st = save(&o, reply);
         } else {
-            mlt_buf msg = { 0 };
-            mlt_buf_puts(&msg, "inventory did not release the stock: ");
-            mlt_buf_puts(&msg, mlt_call_error_name(e));
-            st = mlt_failed_str(reply, mlt_buf_str(&msg));
-            mlt_buf_free(&msg);
+            st = inventory_failed(reply, "inventory did not release the stock", e);
         }
-        mlt_buf_free(&release);
         mlt_buf_free(&answer);
     }
     order_free(&o);
@@ -246,36 +259,29 @@ mlt_status mlt_handle(const mlt_request *req, mlt_reply *reply) { return MLT_DIS
  * whose `release` call timed out fails, yet inventory may finish the
  * release later); such an order must not ship. */
 static mlt_status still_held(bool *held, mlt_reply *reply) {
-    mlt_buf ask = { 0 }, answer = { 0 };
-    begin_reservation(&ask);
-    mlt_buf_puts(&ask, "}");
-    mlt_call_error e =
-        mlt_call(MLT_S("inventory"), MLT_S("main"), MLT_S("reservation"), mlt_buf_str(&ask), -1, &answer);
-    mlt_status st = MLT_OK;
+    mlt_buf answer = { 0 }, order_id = { 0 };
+    mlt_call_error e = ask_inventory(MLT_S("reservation"), &answer);
+    /* Failing the turn retries the alarm with backoff. */
     if (e != MLT_CALL_OK) {
-        /* Failing the turn retries the alarm with backoff. */
-        mlt_buf msg = { 0 };
-        mlt_buf_puts(&msg, "inventory did not say what it holds: ");
-        mlt_buf_puts(&msg, mlt_call_error_name(e));
-        st = mlt_failed_str(reply, mlt_buf_str(&msg));
-        mlt_buf_free(&msg);
-    } else {
-        mlt_buf order_id = { 0 };
-        mlt_str items = { 0 };
-        mlt_json_field fields[] = {
-            { "order", MLT_JSON_STRING, &order_id, true, NULL },
-            { "held", MLT_JSON_ANY, &items, true, NULL },
-        };
-        st = MLT_JSON_OBJECT(mlt_buf_str(&answer), fields, false, NULL, reply);
-        if (st != MLT_OK) st = mlt_failed(reply, "inventory's reservation reply is not what orders expects");
+        mlt_buf_free(&answer);
+        return inventory_failed(reply, "inventory did not say what it holds", e);
+    }
+    mlt_str items = { 0 };
+    mlt_json_field fields[] = {
+        { "order", MLT_JSON_STRING, &order_id, true, NULL },
+        { "held", MLT_JSON_ANY, &items, true, NULL },
+    };
+    mlt_status st = MLT_JSON_OBJECT(mlt_buf_str(&answer), fields, false, NULL, reply);
+    if (st == MLT_OK) {
+        /* `[]`: released. Anything else (the items, or no record) ships. */
         mlt_json_array a;
         mlt_str elem;
         mlt_json_array_begin(&a, items);
-        /* `[]`: released. Anything else (the items, or no record) ships. */
-        *held = !(mlt_json_valid(items) && !mlt_json_array_next(&a, &elem) && !a.err);
-        mlt_buf_free(&order_id);
+        *held = mlt_json_array_next(&a, &elem) || a.err != NULL;
+    } else {
+        st = mlt_failed(reply, "inventory's reservation reply is not what orders expects");
     }
-    mlt_buf_free(&ask);
+    mlt_buf_free(&order_id);
     mlt_buf_free(&answer);
     return st;
 }

@@ -65,11 +65,16 @@ function lower(reply: Reply, withBytes: bool): usize {
 }
 
 function lowerError(error: ActorError): void {
-  const m = String.UTF8.encode(error.message);
   store<u8>(OUT, 1);
   store<u8>(OUT + 4, <u8>error.kind);
-  store<u32>(OUT + 8, <u32>keep(m));
-  store<u32>(OUT + 12, <u32>m.byteLength);
+  lowerString(error.message, OUT + 8);
+}
+
+/** Writes `s` as a canonical-ABI string (pointer, length) at `at`. */
+function lowerString(s: string, at: usize): void {
+  const m = String.UTF8.encode(s);
+  store<u32>(at, <u32>keep(m));
+  store<u32>(at + 4, <u32>m.byteLength);
 }
 
 function noActor(): Reply {
@@ -174,10 +179,8 @@ export function upgrade_self_check(): usize {
   if (error == null) {
     store<u8>(OUT, 0);
   } else {
-    const m = String.UTF8.encode(error.message);
     store<u8>(OUT, 1);
-    store<u32>(OUT + 4, <u32>keep(m));
-    store<u32>(OUT + 8, <u32>m.byteLength);
+    lowerString(error.message, OUT + 4);
   }
   done();
   return OUT;

@@ -54,9 +54,10 @@ struct Reserve {
     items: Vec<Item>,
 }
 
+/// The payload of `release`, `settle` and `reservation`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Release {
+struct OrderRef {
     order: String,
 }
 
@@ -73,7 +74,7 @@ struct Held {
 
 /// The order a `release`, `settle` or `reservation` names (not empty).
 fn order_of(req: &Request) -> Result<String, Error> {
-    let Release { order } = req.json()?;
+    let OrderRef { order } = req.json()?;
     if order.is_empty() {
         return Err(Error::bad_request("order must not be empty"));
     }
