@@ -10,6 +10,9 @@
 //!   them: (a') one gateway per user, (aq) every call queued (no hand-off),
 //!   and (ab) the shop built with binary hops (`shop-wire`'s postcard
 //!   feature, `examples/wasm/shop-binary`), which prices JSON in the hops.
+//!   Below them, the floor (`floor`): (w) and (wb), the same components
+//!   on bare wasmtime with a host that does only the least each import
+//!   needs, which shows what wasmtime and the guests cost by themselves.
 //! * `calls`, `alarms` — see `probe`.
 //!
 //! CPU is the whole process's user + sys time (`CLOCK_PROCESS_CPUTIME_ID`,
@@ -17,6 +20,7 @@
 //! bench client, the services or actors, and the storage engine's threads
 //! are all counted, for both variants alike.
 
+mod floor;
 mod probe;
 mod services;
 
@@ -74,12 +78,18 @@ pub(crate) async fn open_runtime(
     handoff: bool,
     max_active: usize,
 ) -> anyhow::Result<Runtime> {
-    let mut cfg = ServerConfig { data_dir: dir.to_path_buf(), storage, ..ServerConfig::default() };
-    cfg.actors.max_active = max_active;
-    cfg.actors.mailbox_capacity = 4096;
+    let cfg = server_config(dir, storage, max_active);
     let store = microlith_server::open_store(&cfg).await?;
     let config = microlith_runtime::RuntimeConfig { handoff, ..cfg.runtime_config()? };
     Ok(Runtime::open(config, store).await?)
+}
+
+/// The server's default configuration with `max_active` actors.
+fn server_config(dir: &Path, storage: StorageConfig, max_active: usize) -> ServerConfig {
+    let mut cfg = ServerConfig { data_dir: dir.to_path_buf(), storage, ..ServerConfig::default() };
+    cfg.actors.max_active = max_active;
+    cfg.actors.mailbox_capacity = 4096;
+    cfg
 }
 
 /// Sorted samples → the `q` quantile.
@@ -208,6 +218,8 @@ enum Variant {
     Microlith { rt: Runtime, per_user: bool },
     /// HTTP+JSON micro-services; the bench client's own pooled client.
     Http { client: reqwest::Client, url: Arc<str> },
+    /// The same components on bare wasmtime (`floor`).
+    Floor(Arc<floor::Floor>),
 }
 
 impl Variant {
@@ -220,6 +232,14 @@ impl Variant {
                 Ok(serde_json::from_slice(&reply)?)
             }
             Self::Http { client, url } => services::checkout(client, url, user).await,
+            Self::Floor(floor) => {
+                let body = serde_json::to_vec(&User { user: user.to_string() })?;
+                let reply = floor
+                    .call("gateway", "main", "checkout-quote", &body)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("the floor's checkout-quote: {e:?}"))?;
+                Ok(serde_json::from_slice(&reply)?)
+            }
         }
     }
 }
@@ -353,7 +373,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let tasks = opts.connections.max(1);
     let dur = Duration::from_secs_f64(opts.seconds);
 
-    const LABELS: [&str; 5] = ["a", "a'", "b", "aq", "ab"];
+    const LABELS: [&str; 7] = ["a", "a'", "b", "aq", "ab", "w", "wb"];
     let chosen = |label: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == label);
     anyhow::ensure!(LABELS.iter().any(|l| chosen(l)), "--only {:?} names no chain variant {LABELS:?}", opts.only);
     // Only the runtimes a chosen variant needs are opened: each reserves its
@@ -365,6 +385,13 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let queued = if chosen("aq") { Some(open(false, &components).await?) } else { None };
     let binary = if chosen("ab") { Some(open(true, &binary_components).await?) } else { None };
     let svc = if chosen("b") { Some(services::start(&data).await?) } else { None };
+    let floor_config = server_config(Path::new("."), StorageConfig::Fjall, opts.max_active).runtime_config()?;
+    let open_floor = |components: &[(&str, Vec<u8>)]| floor::Floor::new(&floor_config, components);
+    let floor_json = if chosen("w") { Some(open_floor(&components)?) } else { None };
+    let floor_binary = if chosen("wb") { Some(open_floor(&binary_components)?) } else { None };
+    for floor in [&floor_json, &floor_binary].into_iter().flatten() {
+        floor.seed(&data).await?;
+    }
 
     let microlith = |label, name, rt: &Option<(tempfile::TempDir, Runtime)>, per_user| {
         rt.as_ref().map(|(_, rt)| (label, name, Variant::Microlith { rt: rt.clone(), per_user }))
@@ -383,6 +410,8 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         http,
         microlith("aq", "(aq) (a), every call queued", &queued, false),
         microlith("ab", "(ab) (a), binary hops (postcard)", &binary, false),
+        floor_json.clone().map(|f| ("w", "(w)  floor: bare wasmtime, JSON hops", Variant::Floor(f))),
+        floor_binary.clone().map(|f| ("wb", "(wb) floor: bare wasmtime, binary", Variant::Floor(f))),
     ];
     let variants: Vec<_> = all.into_iter().flatten().filter(|(label, ..)| chosen(label)).collect();
     let layouts: Vec<String> = [("a", &json), ("aq", &queued), ("ab", &binary)]
@@ -445,6 +474,29 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
             }
         }
     }
+    if let Some(b) = at("b")
+        && (at("w").is_some() || at("wb").is_some())
+    {
+        println!("  ratios (b)/(w): what bare wasmtime and these guests reach with no runtime at all:");
+        for (label, what) in [("w", "the floor, JSON hops"), ("wb", "the floor, binary hops")] {
+            if let Some(w) = at(label) {
+                ratio_line(&format!("sequential, {what}"), &seq[w], &seq[b]);
+                ratio_line(&format!("closed loop, {tasks} client(s), {what}"), &load[w], &load[b]);
+            }
+        }
+    }
+    for (a, w, what) in [("a", "w", "JSON hops"), ("ab", "wb", "binary hops")] {
+        if let (Some(a), Some(w)) = (at(a), at(w)) {
+            let lat = seq[a].p50.as_secs_f64() / seq[w].p50.as_secs_f64();
+            let cpu = seq[a].cpu_per_req.as_secs_f64() / seq[w].cpu_per_req.as_secs_f64();
+            println!(
+                "  Microlith over its floor, {what}, sequential: latency p50 {lat:.2}×, CPU/request {cpu:.2}× \
+                 ({:.1} µs and {:.1} µs per request more)",
+                us(seq[a].p50) - us(seq[w].p50),
+                us(seq[a].cpu_per_req) - us(seq[w].cpu_per_req)
+            );
+        }
+    }
     println!(
         "  note: inventory/main and pricing/eu are single actors in both gateway designs, so under load every \
          request still serialises through them."
@@ -457,6 +509,11 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     println!(
         "  (ab) is (a) with the shop's internal hops and state values in postcard instead of JSON \
          (client-facing JSON unchanged; examples/wasm/shop-binary)."
+    );
+    println!(
+        "  (w), (wb) are the floor: the components of (a), (ab) on bare wasmtime (an engine built like the \
+         runtime's) with a host that keeps state in a HashMap and calls the callee's handle directly: no \
+         storage, commit, turn bookkeeping or call graph (chain/floor.rs)."
     );
 
     if let Some(svc) = svc {

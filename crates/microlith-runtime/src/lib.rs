@@ -51,7 +51,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{RuntimeConfig, StateLimits};
-pub use engine::{EPOCH_TICK, MemoryLayout, PERFMAP_ENV};
+pub use engine::{EPOCH_TICK, MemoryLayout, PERFMAP_ENV, build_engine};
 pub use error::{CallError, DeployError};
 pub use upgrade::{
     Canary, DeployEvent, DeployOptions, DeployOutcome, DeployStatus, DryRunFailure, DryRunReport, Phase, Rollout, Scope,

@@ -1,0 +1,227 @@
+//! The chain's floor, (w) and (wb): the shop's components on bare wasmtime.
+//!
+//! What the in-process chain would cost if the runtime did nothing but
+//! wasmtime's part: the same components, on an engine built exactly like
+//! the runtime's ([`microlith_runtime::build_engine`]), called the same way
+//! (bindgen's async `handle`, one store and instance per actor), with a
+//! host that only does the least each import needs. `state.get` clones a
+//! value out of the actor's `HashMap`; `actors.call` locks the callee's
+//! instance and calls its `handle` directly, on the caller's task. There
+//! is no storage, no transaction, no commit, no turn bookkeeping, no call
+//! graph, no deadline and no view: nothing survives a crash, and a
+//! reentrant call would deadlock. It is a measuring stick, not a runtime:
+//! (ab) minus (wb) is what Microlith adds to wasmtime and the guests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use microlith_wit::types::{ActorRef, AlarmError, CallError, HandleError, StateError};
+use microlith_wit::{ActorPre, actors, alarms, context, log, state, types};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store};
+
+use super::ShopData;
+use shop_model::Item;
+
+/// One actor's instance: its own store, as in the runtime.
+struct Instance {
+    store: Store<Host>,
+    actor: microlith_wit::Actor,
+}
+
+/// An actor's slot: its instance once activated. The lock is its turn lock.
+type Slot = Arc<tokio::sync::Mutex<Option<Instance>>>;
+
+/// The shop's classes on bare wasmtime.
+pub struct Floor {
+    engine: Engine,
+    classes: HashMap<String, ActorPre<Host>>,
+    /// class → key → slot.
+    actors: Mutex<HashMap<String, HashMap<String, Slot>>>,
+    me: Weak<Floor>,
+}
+
+/// What one actor's store holds: its state, in memory only.
+pub struct Host {
+    floor: Weak<Floor>,
+    me: ActorRef,
+    state: HashMap<String, Vec<u8>>,
+}
+
+impl Floor {
+    /// Compiles `components` (class, bytes) on an engine built like the
+    /// runtime's (`config`'s pool, memory layout and epoch checks).
+    pub fn new(config: &microlith_runtime::RuntimeConfig, components: &[(&str, Vec<u8>)]) -> anyhow::Result<Arc<Self>> {
+        let (engine, _) = microlith_runtime::build_engine(config)?;
+        let mut linker = Linker::<Host>::new(&engine);
+        microlith_wit::Actor::add_to_linker::<Host, HasSelf<Host>>(&mut linker, |h| h)?;
+        let mut classes = HashMap::new();
+        for (class, wasm) in components {
+            let component = Component::new(&engine, wasm)?;
+            classes.insert(class.to_string(), ActorPre::new(linker.instantiate_pre(&component)?)?);
+        }
+        Ok(Arc::new_cyclic(|me| Self { engine, classes, actors: Mutex::new(HashMap::new()), me: me.clone() }))
+    }
+
+    fn slot(&self, class: &str, key: &str) -> Slot {
+        let mut actors = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+        let keys = actors.entry(class.to_string()).or_default();
+        match keys.get(key) {
+            Some(slot) => slot.clone(),
+            None => keys.entry(key.to_string()).or_default().clone(),
+        }
+    }
+
+    /// Runs `method` on `(class, key)`: one `handle` call, one at a time
+    /// per actor, instantiating the actor on first use.
+    pub async fn call(&self, class: &str, key: &str, method: &str, payload: &[u8]) -> Result<Vec<u8>, CallError> {
+        let slot = self.slot(class, key);
+        let mut turn = slot.lock().await;
+        let inst = match &mut *turn {
+            Some(inst) => inst,
+            empty => empty.insert(self.instantiate(class, key).await?),
+        };
+        // No epoch deadline in the floor: the ticker never runs for this engine.
+        inst.store.set_epoch_deadline(u64::MAX / 2);
+        match inst.actor.call_handle(&mut inst.store, method, payload).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(HandleError::UnknownMethod(m))) => Err(CallError::UnknownMethod(m)),
+            Ok(Err(HandleError::BadRequest(m))) => Err(CallError::BadRequest(m)),
+            Ok(Err(HandleError::Failed(m))) => Err(CallError::Failed(m)),
+            Err(trap) => {
+                *turn = None;
+                Err(CallError::Trapped(format!("{trap:#}")))
+            }
+        }
+    }
+
+    async fn instantiate(&self, class: &str, key: &str) -> Result<Instance, CallError> {
+        let pre = self.classes.get(class).ok_or_else(|| CallError::UnknownClass(class.to_string()))?;
+        let host = Host {
+            floor: self.me.clone(),
+            me: ActorRef { class: class.to_string(), key: key.to_string() },
+            state: HashMap::new(),
+        };
+        let mut store = Store::new(&self.engine, host);
+        store.set_epoch_deadline(u64::MAX / 2);
+        let actor = pre.instantiate_async(&mut store).await.map_err(|e| CallError::Trapped(format!("{e:#}")))?;
+        Ok(Instance { store, actor })
+    }
+
+    /// Seeds `data` through the same calls as the runtime's seeding.
+    pub async fn seed(&self, data: &ShopData) -> anyhow::Result<()> {
+        let fail = |e: CallError| anyhow::anyhow!("seeding the floor: {e:?}");
+        for (sku, cents) in &data.prices {
+            let body = serde_json::to_vec(&serde_json::json!({ "sku": sku, "cents": cents }))?;
+            self.call("pricing", "eu", "set-price", &body).await.map_err(fail)?;
+        }
+        for (sku, qty) in &data.stock {
+            let body = serde_json::to_vec(&Item { sku: sku.clone(), qty: *qty })?;
+            self.call("inventory", "main", "restock", &body).await.map_err(fail)?;
+        }
+        for (user, adds) in &data.carts {
+            for add in adds {
+                self.call("cart", user, "add", &serde_json::to_vec(add)?).await.map_err(fail)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl types::Host for Host {}
+
+impl state::Host for Host {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        Ok(self.state.get(&key).cloned())
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
+        self.state.insert(key, value);
+        Ok(Ok(()))
+    }
+
+    fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        self.state.remove(&key);
+        Ok(())
+    }
+
+    async fn scan(
+        &mut self,
+        prefix: String,
+        start_after: Option<String>,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<state::Entry>> {
+        let mut keys: Vec<&String> = self
+            .state
+            .keys()
+            .filter(|k| k.starts_with(&prefix) && start_after.as_ref().is_none_or(|s| *k > s))
+            .collect();
+        keys.sort();
+        keys.truncate(limit as usize);
+        Ok(keys.into_iter().map(|k| state::Entry { key: k.clone(), value: self.state[k].clone() }).collect())
+    }
+}
+
+impl context::Host for Host {
+    fn self_ref(&mut self) -> wasmtime::Result<ActorRef> {
+        Ok(self.me.clone())
+    }
+
+    fn caller(&mut self) -> wasmtime::Result<Option<String>> {
+        Ok(None)
+    }
+
+    fn turn_time(&mut self) -> wasmtime::Result<u64> {
+        Ok(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
+    }
+
+    fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {
+        Ok(None)
+    }
+}
+
+impl actors::Host for Host {
+    async fn call(
+        &mut self,
+        target: ActorRef,
+        method: String,
+        payload: Vec<u8>,
+        _timeout_ms: Option<u32>,
+    ) -> wasmtime::Result<Result<Vec<u8>, CallError>> {
+        let Some(floor) = self.floor.upgrade() else {
+            return Ok(Err(CallError::Unavailable("the floor is gone".into())));
+        };
+        // The call recurses into another store's `handle`: box it.
+        Ok(Box::pin(floor.call(&target.class, &target.key, &method, &payload)).await)
+    }
+
+    async fn send(
+        &mut self,
+        _target: ActorRef,
+        _method: String,
+        _payload: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), CallError>> {
+        Ok(Err(CallError::Unavailable("the floor does not send".into())))
+    }
+}
+
+impl alarms::Host for Host {
+    async fn set_alarm(&mut self, _name: String, _at_ms: u64) -> wasmtime::Result<Result<(), AlarmError>> {
+        Ok(Ok(()))
+    }
+
+    async fn cancel_alarm(&mut self, _name: String) -> wasmtime::Result<()> {
+        Ok(())
+    }
+
+    async fn get_alarm(&mut self, _name: String) -> wasmtime::Result<Option<u64>> {
+        Ok(None)
+    }
+}
+
+impl log::Host for Host {
+    fn write(&mut self, _level: log::Level, _message: String) -> wasmtime::Result<()> {
+        Ok(())
+    }
+}
