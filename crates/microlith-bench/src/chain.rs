@@ -220,6 +220,8 @@ enum Variant {
     Http { client: reqwest::Client, url: Arc<str> },
     /// The same components on bare wasmtime (`floor`).
     Floor(Arc<floor::Floor>),
+    /// The same, every import and export bound synchronously.
+    SyncFloor(Arc<floor::SyncFloor>),
 }
 
 impl Variant {
@@ -238,6 +240,13 @@ impl Variant {
                     .call("gateway", "main", "checkout-quote", &body)
                     .await
                     .map_err(|e| anyhow::anyhow!("the floor's checkout-quote: {e:?}"))?;
+                Ok(serde_json::from_slice(&reply)?)
+            }
+            Self::SyncFloor(floor) => {
+                let body = serde_json::to_vec(&User { user: user.to_string() })?;
+                let reply = floor
+                    .call("gateway", "main", "checkout-quote", &body)
+                    .map_err(|e| anyhow::anyhow!("the sync floor's checkout-quote: {e:?}"))?;
                 Ok(serde_json::from_slice(&reply)?)
             }
         }
@@ -373,7 +382,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let tasks = opts.connections.max(1);
     let dur = Duration::from_secs_f64(opts.seconds);
 
-    const LABELS: [&str; 7] = ["a", "a'", "b", "aq", "ab", "w", "wb"];
+    const LABELS: [&str; 8] = ["a", "a'", "b", "aq", "ab", "w", "wb", "ws"];
     let chosen = |label: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == label);
     anyhow::ensure!(LABELS.iter().any(|l| chosen(l)), "--only {:?} names no chain variant {LABELS:?}", opts.only);
     // Only the runtimes a chosen variant needs are opened: each reserves its
@@ -390,6 +399,11 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     let floor_json = if chosen("w") { Some(open_floor(&components)?) } else { None };
     let floor_binary = if chosen("wb") { Some(open_floor(&binary_components)?) } else { None };
     for floor in [&floor_json, &floor_binary].into_iter().flatten() {
+        floor.seed(&data).await?;
+    }
+    let floor_sync =
+        if chosen("ws") { Some(floor::SyncFloor::new(&floor_config, &binary_components)?) } else { None };
+    if let Some(floor) = &floor_sync {
         floor.seed(&data).await?;
     }
 
@@ -412,6 +426,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         microlith("ab", "(ab) (a), binary hops (postcard)", &binary, false),
         floor_json.clone().map(|f| ("w", "(w)  floor: bare wasmtime, JSON hops", Variant::Floor(f))),
         floor_binary.clone().map(|f| ("wb", "(wb) floor: bare wasmtime, binary", Variant::Floor(f))),
+        floor_sync.clone().map(|f| ("ws", "(ws) (wb), all bound sync (no fiber)", Variant::SyncFloor(f))),
     ];
     let variants: Vec<_> = all.into_iter().flatten().filter(|(label, ..)| chosen(label)).collect();
     let layouts: Vec<String> = [("a", &json), ("aq", &queued), ("ab", &binary)]
@@ -475,10 +490,11 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         }
     }
     if let Some(b) = at("b")
-        && (at("w").is_some() || at("wb").is_some())
+        && ["w", "wb", "ws"].iter().any(|l| at(l).is_some())
     {
         println!("  ratios (b)/(w): what bare wasmtime and these guests reach with no runtime at all:");
-        for (label, what) in [("w", "the floor, JSON hops"), ("wb", "the floor, binary hops")] {
+        let floors = [("w", "the floor, JSON hops"), ("wb", "the floor, binary hops"), ("ws", "the floor, sync")];
+        for (label, what) in floors {
             if let Some(w) = at(label) {
                 ratio_line(&format!("sequential, {what}"), &seq[w], &seq[b]);
                 ratio_line(&format!("closed loop, {tasks} client(s), {what}"), &load[w], &load[b]);
@@ -513,7 +529,8 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     println!(
         "  (w), (wb) are the floor: the components of (a), (ab) on bare wasmtime (an engine built like the \
          runtime's) with a host that keeps state in a HashMap and calls the callee's handle directly: no \
-         storage, commit, turn bookkeeping or call graph (chain/floor.rs)."
+         storage, commit, turn bookkeeping or call graph (chain/floor.rs). (ws) is (wb) with sync bindings: \
+         no fibers or futures, a nested call is a native call into the callee's store."
     );
 
     if let Some(svc) = svc {

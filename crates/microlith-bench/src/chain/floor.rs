@@ -11,6 +11,16 @@
 //! graph, no deadline and no view: nothing survives a crash, and a
 //! reentrant call would deadlock. It is a measuring stick, not a runtime:
 //! (ab) minus (wb) is what Microlith adds to wasmtime and the guests.
+//!
+//! (ws) is the binary floor with every import and export bound
+//! synchronously (`sync`): no fiber, no future, a nested call is a plain
+//! native call into the callee's store. The runtime cannot work this way
+//! (a turn waits on storage, on a busy callee and on epoch yields), but it
+//! measures what wasmtime's async calls themselves cost.
+
+mod sync;
+
+pub use sync::SyncFloor;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -30,23 +40,97 @@ struct Instance {
     actor: microlith_wit::Actor,
 }
 
-/// An actor's slot: its instance once activated. The lock is its turn lock.
-type Slot = Arc<tokio::sync::Mutex<Option<Instance>>>;
-
-/// The shop's classes on bare wasmtime.
+/// The shop's classes on bare wasmtime. An actor's slot holds its
+/// instance once activated; the slot's lock is the actor's turn lock.
 pub struct Floor {
     engine: Engine,
     classes: HashMap<String, ActorPre<Host>>,
-    /// class → key → slot.
-    actors: Mutex<HashMap<String, HashMap<String, Slot>>>,
+    actors: Slots<tokio::sync::Mutex<Option<Instance>>>,
     me: Weak<Floor>,
 }
 
 /// What one actor's store holds: its state, in memory only.
 pub struct Host {
     floor: Weak<Floor>,
+    mem: Memory,
+}
+
+/// An actor's name and state: what both floors' imports read and write.
+struct Memory {
     me: ActorRef,
     state: HashMap<String, Vec<u8>>,
+}
+
+impl Memory {
+    fn new(class: &str, key: &str) -> Self {
+        Self { me: ActorRef { class: class.to_string(), key: key.to_string() }, state: HashMap::new() }
+    }
+
+    /// (key, value) pairs under `prefix` after `start_after`, in key order.
+    fn scan(&self, prefix: &str, start_after: Option<&str>, limit: u32) -> impl Iterator<Item = (String, Vec<u8>)> {
+        let mut keys: Vec<&String> =
+            self.state.keys().filter(|k| k.starts_with(prefix) && start_after.is_none_or(|s| k.as_str() > s)).collect();
+        keys.sort();
+        keys.truncate(limit as usize);
+        keys.into_iter().map(|k| (k.clone(), self.state[k].clone()))
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// class → key → an actor's slot.
+struct Slots<S>(Mutex<HashMap<String, HashMap<String, Arc<S>>>>);
+
+impl<S: Default> Slots<S> {
+    fn new() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+
+    fn get(&self, class: &str, key: &str) -> Arc<S> {
+        let mut actors = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let keys = actors.entry(class.to_string()).or_default();
+        match keys.get(key) {
+            Some(slot) => slot.clone(),
+            None => keys.entry(key.to_string()).or_default().clone(),
+        }
+    }
+}
+
+/// A `handle` result as a caller sees it.
+fn call_result(outcome: wasmtime::Result<Result<Vec<u8>, HandleError>>) -> Result<Vec<u8>, CallError> {
+    match outcome {
+        Ok(Ok(reply)) => Ok(reply),
+        Ok(Err(HandleError::UnknownMethod(m))) => Err(CallError::UnknownMethod(m)),
+        Ok(Err(HandleError::BadRequest(m))) => Err(CallError::BadRequest(m)),
+        Ok(Err(HandleError::Failed(m))) => Err(CallError::Failed(m)),
+        Err(trap) => Err(CallError::Trapped(format!("{trap:#}"))),
+    }
+}
+
+/// Seeds `data` through `call` (class, key, method, payload), with the
+/// same calls as the runtime's seeding.
+async fn seed<F, Fut>(data: &ShopData, call: F) -> anyhow::Result<()>
+where
+    F: Fn(&'static str, String, &'static str, Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<Vec<u8>, CallError>>,
+{
+    let fail = |e: CallError| anyhow::anyhow!("seeding the floor: {e:?}");
+    for (sku, cents) in &data.prices {
+        let body = serde_json::to_vec(&serde_json::json!({ "sku": sku, "cents": cents }))?;
+        call("pricing", "eu".into(), "set-price", body).await.map_err(fail)?;
+    }
+    for (sku, qty) in &data.stock {
+        let body = serde_json::to_vec(&Item { sku: sku.clone(), qty: *qty })?;
+        call("inventory", "main".into(), "restock", body).await.map_err(fail)?;
+    }
+    for (user, adds) in &data.carts {
+        for add in adds {
+            call("cart", user.clone(), "add", serde_json::to_vec(add)?).await.map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 impl Floor {
@@ -61,22 +145,13 @@ impl Floor {
             let component = Component::new(&engine, wasm)?;
             classes.insert(class.to_string(), ActorPre::new(linker.instantiate_pre(&component)?)?);
         }
-        Ok(Arc::new_cyclic(|me| Self { engine, classes, actors: Mutex::new(HashMap::new()), me: me.clone() }))
-    }
-
-    fn slot(&self, class: &str, key: &str) -> Slot {
-        let mut actors = self.actors.lock().unwrap_or_else(|p| p.into_inner());
-        let keys = actors.entry(class.to_string()).or_default();
-        match keys.get(key) {
-            Some(slot) => slot.clone(),
-            None => keys.entry(key.to_string()).or_default().clone(),
-        }
+        Ok(Arc::new_cyclic(|me| Self { engine, classes, actors: Slots::new(), me: me.clone() }))
     }
 
     /// Runs `method` on `(class, key)`: one `handle` call, one at a time
     /// per actor, instantiating the actor on first use.
     pub async fn call(&self, class: &str, key: &str, method: &str, payload: &[u8]) -> Result<Vec<u8>, CallError> {
-        let slot = self.slot(class, key);
+        let slot = self.actors.get(class, key);
         let mut turn = slot.lock().await;
         let inst = match &mut *turn {
             Some(inst) => inst,
@@ -84,25 +159,16 @@ impl Floor {
         };
         // No epoch deadline in the floor: the ticker never runs for this engine.
         inst.store.set_epoch_deadline(u64::MAX / 2);
-        match inst.actor.call_handle(&mut inst.store, method, payload).await {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(HandleError::UnknownMethod(m))) => Err(CallError::UnknownMethod(m)),
-            Ok(Err(HandleError::BadRequest(m))) => Err(CallError::BadRequest(m)),
-            Ok(Err(HandleError::Failed(m))) => Err(CallError::Failed(m)),
-            Err(trap) => {
-                *turn = None;
-                Err(CallError::Trapped(format!("{trap:#}")))
-            }
+        let outcome = inst.actor.call_handle(&mut inst.store, method, payload).await;
+        if outcome.is_err() {
+            *turn = None; // a trapped instance cannot be entered again
         }
+        call_result(outcome)
     }
 
     async fn instantiate(&self, class: &str, key: &str) -> Result<Instance, CallError> {
         let pre = self.classes.get(class).ok_or_else(|| CallError::UnknownClass(class.to_string()))?;
-        let host = Host {
-            floor: self.me.clone(),
-            me: ActorRef { class: class.to_string(), key: key.to_string() },
-            state: HashMap::new(),
-        };
+        let host = Host { floor: self.me.clone(), mem: Memory::new(class, key) };
         let mut store = Store::new(&self.engine, host);
         store.set_epoch_deadline(u64::MAX / 2);
         let actor = pre.instantiate_async(&mut store).await.map_err(|e| CallError::Trapped(format!("{e:#}")))?;
@@ -111,21 +177,7 @@ impl Floor {
 
     /// Seeds `data` through the same calls as the runtime's seeding.
     pub async fn seed(&self, data: &ShopData) -> anyhow::Result<()> {
-        let fail = |e: CallError| anyhow::anyhow!("seeding the floor: {e:?}");
-        for (sku, cents) in &data.prices {
-            let body = serde_json::to_vec(&serde_json::json!({ "sku": sku, "cents": cents }))?;
-            self.call("pricing", "eu", "set-price", &body).await.map_err(fail)?;
-        }
-        for (sku, qty) in &data.stock {
-            let body = serde_json::to_vec(&Item { sku: sku.clone(), qty: *qty })?;
-            self.call("inventory", "main", "restock", &body).await.map_err(fail)?;
-        }
-        for (user, adds) in &data.carts {
-            for add in adds {
-                self.call("cart", user, "add", &serde_json::to_vec(add)?).await.map_err(fail)?;
-            }
-        }
-        Ok(())
+        seed(data, |class, key, method, body| async move { self.call(class, &key, method, &body).await }).await
     }
 }
 
@@ -133,16 +185,16 @@ impl types::Host for Host {}
 
 impl state::Host for Host {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        Ok(self.state.get(&key).cloned())
+        Ok(self.mem.state.get(&key).cloned())
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
-        self.state.insert(key, value);
+        self.mem.state.insert(key, value);
         Ok(Ok(()))
     }
 
     fn delete(&mut self, key: String) -> wasmtime::Result<()> {
-        self.state.remove(&key);
+        self.mem.state.remove(&key);
         Ok(())
     }
 
@@ -152,20 +204,13 @@ impl state::Host for Host {
         start_after: Option<String>,
         limit: u32,
     ) -> wasmtime::Result<Vec<state::Entry>> {
-        let mut keys: Vec<&String> = self
-            .state
-            .keys()
-            .filter(|k| k.starts_with(&prefix) && start_after.as_ref().is_none_or(|s| *k > s))
-            .collect();
-        keys.sort();
-        keys.truncate(limit as usize);
-        Ok(keys.into_iter().map(|k| state::Entry { key: k.clone(), value: self.state[k].clone() }).collect())
+        Ok(self.mem.scan(&prefix, start_after.as_deref(), limit).map(|(key, value)| state::Entry { key, value }).collect())
     }
 }
 
 impl context::Host for Host {
     fn self_ref(&mut self) -> wasmtime::Result<ActorRef> {
-        Ok(self.me.clone())
+        Ok(self.mem.me.clone())
     }
 
     fn caller(&mut self) -> wasmtime::Result<Option<String>> {
@@ -173,7 +218,7 @@ impl context::Host for Host {
     }
 
     fn turn_time(&mut self) -> wasmtime::Result<u64> {
-        Ok(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
+        Ok(now_ms())
     }
 
     fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {

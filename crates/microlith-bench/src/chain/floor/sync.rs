@@ -1,0 +1,170 @@
+//! (ws): the floor with every import and export bound synchronously.
+//!
+//! The same engine and host as [`super::Floor`], but bindgen's sync
+//! bindings: a `handle` call runs on the caller's native stack (no fiber),
+//! an import is a plain function call, and `actors.call` calls straight
+//! into the callee's store. An actor's turn lock is a `std::sync::Mutex`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use microlith_wit::types::{ActorRef, AlarmError, CallError, StateError};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store};
+
+use super::{Memory, ShopData, Slots, call_result, now_ms};
+
+#[allow(missing_docs)]
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "actor",
+        imports: { default: trappable },
+        with: { "microlith:actor/types": microlith_wit::types },
+    });
+}
+
+use bindings::microlith::actor::{actors, alarms, context, log, state};
+
+struct Instance {
+    store: Store<SyncHost>,
+    actor: bindings::Actor,
+}
+
+/// The shop's classes on bare wasmtime, called synchronously.
+pub struct SyncFloor {
+    engine: Engine,
+    classes: HashMap<String, bindings::ActorPre<SyncHost>>,
+    actors: Slots<Mutex<Option<Instance>>>,
+    me: Weak<SyncFloor>,
+}
+
+/// What one actor's store holds.
+pub struct SyncHost {
+    floor: Weak<SyncFloor>,
+    mem: Memory,
+}
+
+impl SyncFloor {
+    /// Compiles `components` (class, bytes) on an engine built like the
+    /// runtime's.
+    pub fn new(config: &microlith_runtime::RuntimeConfig, components: &[(&str, Vec<u8>)]) -> anyhow::Result<Arc<Self>> {
+        let (engine, _) = microlith_runtime::build_engine(config)?;
+        let mut linker = Linker::<SyncHost>::new(&engine);
+        bindings::Actor::add_to_linker::<SyncHost, HasSelf<SyncHost>>(&mut linker, |h| h)?;
+        let mut classes = HashMap::new();
+        for (class, wasm) in components {
+            let component = Component::new(&engine, wasm)?;
+            classes.insert(class.to_string(), bindings::ActorPre::new(linker.instantiate_pre(&component)?)?);
+        }
+        Ok(Arc::new_cyclic(|me| Self { engine, classes, actors: Slots::new(), me: me.clone() }))
+    }
+
+    /// Runs `method` on `(class, key)` on this thread.
+    pub fn call(&self, class: &str, key: &str, method: &str, payload: &[u8]) -> Result<Vec<u8>, CallError> {
+        let slot = self.actors.get(class, key);
+        let mut turn = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let inst = match &mut *turn {
+            Some(inst) => inst,
+            empty => empty.insert(self.instantiate(class, key)?),
+        };
+        inst.store.set_epoch_deadline(u64::MAX / 2);
+        let outcome = inst.actor.call_handle(&mut inst.store, method, payload);
+        if outcome.is_err() {
+            *turn = None;
+        }
+        call_result(outcome)
+    }
+
+    fn instantiate(&self, class: &str, key: &str) -> Result<Instance, CallError> {
+        let pre = self.classes.get(class).ok_or_else(|| CallError::UnknownClass(class.to_string()))?;
+        let mut store = Store::new(&self.engine, SyncHost { floor: self.me.clone(), mem: Memory::new(class, key) });
+        store.set_epoch_deadline(u64::MAX / 2);
+        let actor = pre.instantiate(&mut store).map_err(|e| CallError::Trapped(format!("{e:#}")))?;
+        Ok(Instance { store, actor })
+    }
+
+    /// Seeds `data` through the same calls as the runtime's seeding.
+    pub async fn seed(&self, data: &ShopData) -> anyhow::Result<()> {
+        super::seed(data, |class, key, method, body| std::future::ready(self.call(class, &key, method, &body))).await
+    }
+}
+
+impl microlith_wit::types::Host for SyncHost {}
+
+impl state::Host for SyncHost {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        Ok(self.mem.state.get(&key).cloned())
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
+        self.mem.state.insert(key, value);
+        Ok(Ok(()))
+    }
+
+    fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        self.mem.state.remove(&key);
+        Ok(())
+    }
+
+    fn scan(&mut self, prefix: String, start_after: Option<String>, limit: u32) -> wasmtime::Result<Vec<state::Entry>> {
+        Ok(self.mem.scan(&prefix, start_after.as_deref(), limit).map(|(key, value)| state::Entry { key, value }).collect())
+    }
+}
+
+impl context::Host for SyncHost {
+    fn self_ref(&mut self) -> wasmtime::Result<ActorRef> {
+        Ok(self.mem.me.clone())
+    }
+
+    fn caller(&mut self) -> wasmtime::Result<Option<String>> {
+        Ok(None)
+    }
+
+    fn turn_time(&mut self) -> wasmtime::Result<u64> {
+        Ok(now_ms())
+    }
+
+    fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {
+        Ok(None)
+    }
+}
+
+impl actors::Host for SyncHost {
+    fn call(
+        &mut self,
+        target: ActorRef,
+        method: String,
+        payload: Vec<u8>,
+        _timeout_ms: Option<u32>,
+    ) -> wasmtime::Result<Result<Vec<u8>, CallError>> {
+        let Some(floor) = self.floor.upgrade() else {
+            return Ok(Err(CallError::Unavailable("the floor is gone".into())));
+        };
+        Ok(floor.call(&target.class, &target.key, &method, &payload))
+    }
+
+    fn send(&mut self, _target: ActorRef, _method: String, _payload: Vec<u8>) -> wasmtime::Result<Result<(), CallError>> {
+        Ok(Err(CallError::Unavailable("the floor does not send".into())))
+    }
+}
+
+impl alarms::Host for SyncHost {
+    fn set_alarm(&mut self, _name: String, _at_ms: u64) -> wasmtime::Result<Result<(), AlarmError>> {
+        Ok(Ok(()))
+    }
+
+    fn cancel_alarm(&mut self, _name: String) -> wasmtime::Result<()> {
+        Ok(())
+    }
+
+    fn get_alarm(&mut self, _name: String) -> wasmtime::Result<Option<u64>> {
+        Ok(None)
+    }
+}
+
+impl log::Host for SyncHost {
+    fn write(&mut self, _level: log::Level, _message: String) -> wasmtime::Result<()> {
+        Ok(())
+    }
+}
