@@ -401,8 +401,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     for floor in [&floor_json, &floor_binary].into_iter().flatten() {
         floor.seed(&data).await?;
     }
-    let floor_sync =
-        if chosen("ws") { Some(floor::SyncFloor::new(&floor_config, &binary_components)?) } else { None };
+    let floor_sync = if chosen("ws") { Some(floor::SyncFloor::new(&floor_config, &binary_components)?) } else { None };
     if let Some(floor) = &floor_sync {
         floor.seed(&data).await?;
     }
@@ -459,7 +458,8 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         }
     }
     let seq: Vec<Phase> = seq.iter().map(|r| Phase::median(r)).collect();
-    let load: Vec<Phase> = load.iter().map(|r| if r.is_empty() { Phase::default() } else { Phase::median(r) }).collect();
+    let load: Vec<Phase> =
+        load.iter().map(|r| if r.is_empty() { Phase::default() } else { Phase::median(r) }).collect();
 
     println!(
         "chain: checkout-quote, {HOPS} hops per request (client → gateway → cart → inventory → pricing), \
@@ -566,4 +566,31 @@ pub async fn run(opts: &Opts) -> anyhow::Result<()> {
         probe::alarms(opts).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The floors answer every user's checkout-quote as the shop's model
+    /// does, for both builds of the shop (what `verify_and_warm` checks
+    /// before each run, kept working by CI).
+    #[tokio::test]
+    async fn the_floors_answer_like_the_shop() -> anyhow::Result<()> {
+        let data = shop_data();
+        let config = server_config(Path::new("."), StorageConfig::Fjall, 16).runtime_config()?;
+        let json = shop_components(None)?;
+        let binary: Vec<_> = BINARY.iter().map(|(class, wasm)| (*class, wasm.to_vec())).collect();
+        let (floor_json, floor_binary) = (floor::Floor::new(&config, &json)?, floor::Floor::new(&config, &binary)?);
+        let floor_sync = floor::SyncFloor::new(&config, &binary)?;
+        floor_json.seed(&data).await?;
+        floor_binary.seed(&data).await?;
+        floor_sync.seed(&data).await?;
+        for v in [Variant::Floor(floor_json), Variant::Floor(floor_binary), Variant::SyncFloor(floor_sync)] {
+            for (user, adds) in &data.carts {
+                assert_eq!(v.checkout(user).await?, expected(&data, user, adds)?, "{user}");
+            }
+        }
+        Ok(())
+    }
 }

@@ -204,7 +204,11 @@ impl state::Host for Host {
         start_after: Option<String>,
         limit: u32,
     ) -> wasmtime::Result<Vec<state::Entry>> {
-        Ok(self.mem.scan(&prefix, start_after.as_deref(), limit).map(|(key, value)| state::Entry { key, value }).collect())
+        Ok(self
+            .mem
+            .scan(&prefix, start_after.as_deref(), limit)
+            .map(|(key, value)| state::Entry { key, value })
+            .collect())
     }
 }
 

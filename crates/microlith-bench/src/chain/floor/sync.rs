@@ -108,7 +108,11 @@ impl state::Host for SyncHost {
     }
 
     fn scan(&mut self, prefix: String, start_after: Option<String>, limit: u32) -> wasmtime::Result<Vec<state::Entry>> {
-        Ok(self.mem.scan(&prefix, start_after.as_deref(), limit).map(|(key, value)| state::Entry { key, value }).collect())
+        Ok(self
+            .mem
+            .scan(&prefix, start_after.as_deref(), limit)
+            .map(|(key, value)| state::Entry { key, value })
+            .collect())
     }
 }
 
@@ -144,7 +148,12 @@ impl actors::Host for SyncHost {
         Ok(floor.call(&target.class, &target.key, &method, &payload))
     }
 
-    fn send(&mut self, _target: ActorRef, _method: String, _payload: Vec<u8>) -> wasmtime::Result<Result<(), CallError>> {
+    fn send(
+        &mut self,
+        _target: ActorRef,
+        _method: String,
+        _payload: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), CallError>> {
         Ok(Err(CallError::Unavailable("the floor does not send".into())))
     }
 }
