@@ -10,13 +10,18 @@
 //! same chain goes to the actor's reentry channel instead of its mailbox:
 //! the waiting turn serves it (see `host::actors`).
 //!
-//! An idle actor's turn may also run on the caller's task instead of its
-//! own (a *hand-off*, see `crate::handoff`): [`Directory::claim`] lends the
-//! caller the activation itself when no message waits in the mailbox and
-//! no turn is running. The count of queued messages is kept beside the
-//! mailbox, under the same lock, and drops only once the activation holds
-//! the message's turn lock, so a claim can never overtake a message that
-//! was queued before it.
+//! An actor's turn may also run on the caller's task instead of its own (a
+//! *hand-off*, see `crate::handoff`): [`Directory::lend`] lends the caller
+//! the activation itself when no message waits in the mailbox — at once if
+//! no turn is running, else once the running turn (and the callers that
+//! already wait) are done: the caller then waits in the turn lock's queue
+//! (FIFO) instead of the mailbox, and runs its turn itself, which spares
+//! the two task wake-ups a queued call costs. The count of queued messages
+//! is kept beside the mailbox, under the same lock, and drops only once the
+//! activation holds the message's turn lock, so a lent turn can never
+//! overtake a message that was queued before it. The callers waiting for
+//! the turn lock are counted too: they count against the mailbox's
+//! capacity, and an actor does not passivate while any wait.
 //!
 //! The directory is an LRU list. When it holds more than `max_active` actors,
 //! the least recently used ones are asked to passivate; one that is busy
@@ -46,6 +51,9 @@ pub(crate) struct ActorShared {
     pub slot: Arc<tokio::sync::Mutex<Option<Activation>>>,
     /// Messages put in the mailbox whose turns have not taken `slot` yet.
     pub queued: AtomicUsize,
+    /// Callers waiting for `slot` to run their turn themselves
+    /// ([`Lent::After`]).
+    pub waiting: AtomicUsize,
     /// Turns run by callers; the activation's idle timer restarts when it
     /// moved.
     pub handoffs: AtomicU64,
@@ -69,7 +77,7 @@ impl ActorShared {
     }
 }
 
-/// An activation lent to a caller for one turn (see [`Directory::claim`]).
+/// An activation lent to a caller for one turn (see [`Directory::lend`]).
 pub(crate) struct Claim {
     pub activation: OwnedMutexGuard<Option<Activation>>,
     pub shared: Arc<ActorShared>,
@@ -81,6 +89,26 @@ impl Drop for Claim {
             *self.activation = None;
         }
     }
+}
+
+/// A caller's place among those waiting for an activation's turn lock;
+/// counted in [`ActorShared::waiting`] until dropped.
+pub(crate) struct Waiting {
+    pub shared: Arc<ActorShared>,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.shared.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What [`Directory::lend`] gives a caller.
+pub(crate) enum Lent {
+    /// The activation, for one turn, now.
+    Now(Claim),
+    /// The activation is running a turn: wait for its turn lock.
+    After(Waiting),
 }
 
 struct Handle {
@@ -135,7 +163,12 @@ impl Directory {
         }
         if let Some(h) = inner.actors.get(actor) {
             h.shared.stop.store(false, Ordering::Release);
-            if env.origin.chain.as_ref().is_some_and(|c| c.reenters(actor)) {
+            let reenters = env.origin.chain.as_ref().is_some_and(|c| c.reenters(actor));
+            let waiting = h.shared.waiting.load(Ordering::Acquire);
+            if !reenters && waiting > 0 && waiting + h.shared.queued.load(Ordering::Acquire) >= self.mailbox_capacity {
+                return Err(CallError::Overloaded(format!("the mailbox of {actor} is full")));
+            }
+            if reenters {
                 return match h.reentry.send(env) {
                     Ok(()) => Ok(Dispatched::Queued),
                     Err(_) => Err(CallError::Internal(format!("the activation of {actor} is gone"))),
@@ -170,9 +203,13 @@ impl Directory {
     }
 
     /// Lends `actor`'s activation to the caller for one turn if it is
-    /// active, no message waits for it and no turn is running. `None`: the
-    /// message must go through [`Directory::dispatch`].
-    pub fn claim(&self, actor: &ActorId) -> Option<Claim> {
+    /// active and no message waits for it: now if no turn is running, else
+    /// (if the caller `may_wait`) once the caller holds the turn lock.
+    /// `None`: the message must go through [`Directory::dispatch`] (the
+    /// actor is not active, messages wait for it, a turn runs and the
+    /// caller may not wait, or as many callers wait as its mailbox would
+    /// hold).
+    pub fn lend(&self, actor: &ActorId, may_wait: bool) -> Option<Lent> {
         let mut inner = self.inner.lock().ok()?;
         if inner.closed {
             return None;
@@ -181,17 +218,29 @@ impl Directory {
         if h.shared.queued.load(Ordering::Acquire) != 0 {
             return None;
         }
-        let activation = h.shared.slot.clone().try_lock_owned().ok()?;
-        activation.as_ref()?;
+        let lent = match h.shared.slot.clone().try_lock_owned() {
+            Ok(activation) => {
+                activation.as_ref()?;
+                Lent::Now(Claim { activation, shared: h.shared.clone() })
+            }
+            Err(_) => {
+                if !may_wait || h.shared.waiting.load(Ordering::Acquire) >= self.mailbox_capacity {
+                    return None;
+                }
+                h.shared.waiting.fetch_add(1, Ordering::AcqRel);
+                Lent::After(Waiting { shared: h.shared.clone() })
+            }
+        };
         h.shared.stop.store(false, Ordering::Release);
-        Some(Claim { activation, shared: h.shared.clone() })
+        Some(lent)
     }
 
-    /// Removes `actor` if `shared` is its current activation and its mailbox
-    /// is empty. Returns whether it was removed (and the activation may end).
+    /// Removes `actor` if `shared` is its current activation, its mailbox
+    /// is empty and no caller waits for its turn lock. Returns whether it
+    /// was removed (and the activation may end).
     pub fn remove_if_idle(&self, actor: &ActorId, shared: &Arc<ActorShared>, rx: &mpsc::Receiver<Envelope>) -> bool {
         let Ok(mut inner) = self.inner.lock() else { return true };
-        if !rx.is_empty() {
+        if !rx.is_empty() || shared.waiting.load(Ordering::Acquire) != 0 {
             return false;
         }
         if inner.actors.peek(actor).is_some_and(|h| Arc::ptr_eq(&h.shared, shared)) {

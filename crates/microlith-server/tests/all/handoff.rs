@@ -1,5 +1,6 @@
 //! The direct hand-off: a call to an idle, active actor runs on the
-//! caller's task (`microlith_runtime::handoff`). Each test checks that the
+//! caller's task (`microlith_runtime::handoff`), and so does a client's call
+//! to a busy one, once the running turn is done. Each test checks that the
 //! hand-off path was taken (the runtime counts it) and that the turn it ran
 //! behaves like one the actor's own task runs: same results, one turn at a
 //! time, committed even when the caller gives up, reentrant, and its view
@@ -150,6 +151,35 @@ async fn turns_stay_one_at_a_time_when_callers_and_the_mailbox_race() {
     sorted.dedup();
     assert_eq!((list.len(), sorted.len()), (200, 200), "every append once");
     assert!(handoffs(&s) > before);
+}
+
+#[tokio::test]
+async fn clients_of_a_busy_actor_wait_for_its_turn_lock_and_run_their_turns_themselves() {
+    let s = probe_server_with(|_| {}).await;
+    s.ok("probe/list", "get", json!({"key": "warm"})).await;
+    let stats = s.runtime().stats();
+    let (before, activations) = (handoffs(&s), stats.activations.load(Ordering::Relaxed));
+    // Eight clients append to one list at once: whenever one's turn runs,
+    // the others wait for the turn lock rather than the mailbox, so every
+    // turn runs on its client's task, one at a time.
+    let clients = (0..8).map(|c| {
+        let s = &s;
+        async move {
+            for i in 0..25 {
+                s.ok("probe/list", "append", json!({"key": "l", "value": format!("{c}-{i}")})).await;
+            }
+        }
+    });
+    futures::future::join_all(clients).await;
+    assert_eq!(handoffs(&s) - before, 200, "every client's turn ran on its own task");
+    assert_eq!(stats.activations.load(Ordering::Relaxed), activations, "one activation served them all");
+    let list = s.ok("probe/list", "get", json!({"key": "l"})).await;
+    let list: Vec<String> = serde_json::from_str(list["value"].as_str().expect("stored JSON")).expect("a list");
+    for c in 0..8 {
+        let mine: Vec<String> = list.iter().filter(|e| e.starts_with(&format!("{c}-"))).cloned().collect();
+        let want: Vec<String> = (0..25).map(|i| format!("{c}-{i}")).collect();
+        assert_eq!(mine, want, "client {c}'s appends, each once and in its order");
+    }
 }
 
 #[tokio::test]

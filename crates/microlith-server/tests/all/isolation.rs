@@ -73,8 +73,11 @@ async fn a_full_mailbox_pushes_back_with_overloaded() {
     })
     .await;
     s.deploy_ok("probe", probe_wasm()).await;
-    // Queue several slow turns on one actor: the mailbox holds two; the rest
-    // are refused at once instead of queueing without bound.
+    // Active, so that clients wait for its turn lock rather than queue.
+    s.ok("probe/slow", "get", json!({"key": "warm"})).await;
+    // Send several slow turns to one actor: two callers may wait (the
+    // mailbox's capacity); the rest are refused at once instead of waiting
+    // without bound.
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let http = s.http.clone();
