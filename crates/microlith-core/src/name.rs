@@ -1,6 +1,11 @@
 //! Validated names: class names, actor keys and the actor ids built from them.
+//!
+//! Names are shared (`Arc<str>`): an actor id is cloned into every message,
+//! call chain and wait-for edge, and a clone costs two reference counts,
+//! not two allocations.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +52,7 @@ pub enum NameError {
 /// at most [`MAX_CLASS_NAME_LEN`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ClassName(String);
+pub struct ClassName(Arc<str>);
 
 impl ClassName {
     /// Validates `name` as a class name.
@@ -67,7 +72,7 @@ impl ClassName {
                 return Err(NameError::BadChar { what: WHAT, ch, allowed: ALLOWED });
             }
         }
-        Ok(Self(name))
+        Ok(Self(name.into()))
     }
 
     /// The name as a string.
@@ -85,7 +90,7 @@ impl TryFrom<String> for ClassName {
 
 impl From<ClassName> for String {
     fn from(value: ClassName) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 
@@ -101,7 +106,7 @@ impl fmt::Display for ClassName {
 /// control characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ActorKey(String);
+pub struct ActorKey(Arc<str>);
 
 impl ActorKey {
     /// Validates `key` as an actor key.
@@ -117,7 +122,7 @@ impl ActorKey {
         if let Some(ch) = key.chars().find(|c| c.is_control()) {
             return Err(NameError::BadChar { what: WHAT, ch, allowed: "any printable character" });
         }
-        Ok(Self(key))
+        Ok(Self(key.into()))
     }
 
     /// The key as a string.
@@ -135,7 +140,7 @@ impl TryFrom<String> for ActorKey {
 
 impl From<ActorKey> for String {
     fn from(value: ActorKey) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 

@@ -93,6 +93,10 @@ fn path_between(edges: &HashMap<ActorId, Vec<ActorId>>, start: &ActorId, goal: &
     if start == goal {
         return Some(vec![start.clone()]);
     }
+    // The usual case: the callee waits for nobody (it is idle or running).
+    if !edges.contains_key(start) {
+        return None;
+    }
     let mut seen: HashSet<&ActorId> = HashSet::from([start]);
     // Depth-first, keeping the path on the stack.
     let mut stack: Vec<(&ActorId, usize)> = vec![(start, 0)];
