@@ -94,6 +94,14 @@ impl From<ClassName> for String {
     }
 }
 
+/// Looks a class up by its name (`HashMap<ClassName, _>::get(&str)`):
+/// hashes and compares as the `str` it holds.
+impl std::borrow::Borrow<str> for ClassName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for ClassName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

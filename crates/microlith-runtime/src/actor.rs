@@ -438,9 +438,8 @@ impl Activation {
             // Already run before a crash or a retry: acknowledge only.
             return Ok((Vec::new(), None));
         }
-        let chain = origin.chain.clone().unwrap_or_else(|| {
-            Arc::new(Chain { id: self.rt.next_chain.fetch_add(1, Ordering::Relaxed), waiting: Vec::new() })
-        });
+        let chain =
+            origin.chain.clone().unwrap_or_else(|| Chain::start(self.rt.next_chain.fetch_add(1, Ordering::Relaxed)));
         match body {
             Body::Call { method, payload, idempotency } => {
                 tracing::debug!(%method, "call");
@@ -686,7 +685,7 @@ impl Activation {
     /// with the new schema record.
     async fn migrate(&mut self, from: u32, target: &Arc<LoadedVersion>) -> Result<(), CallError> {
         let turn_id = self.rt.next_turn.fetch_add(1, Ordering::Relaxed);
-        let chain = Arc::new(Chain { id: self.rt.next_chain.fetch_add(1, Ordering::Relaxed), waiting: Vec::new() });
+        let chain = Chain::start(self.rt.next_chain.fetch_add(1, Ordering::Relaxed));
         let span = tracing::debug_span!("migrate", actor = %self.actor, from, to = target.schema);
         let (_, turn) = self
             .guest_turn(turn_id, &Origin::default(), chain, Entry::Migrate(from))

@@ -2,10 +2,11 @@
 //!
 //! A *chain* is everything that happens on behalf of one external message
 //! (client call, alarm, one-way message): the actor handling it may call
-//! another actor, which may call a third, and so on. [`Chain::waiting`]
-//! lists the actors of the chain that are suspended in a call, outermost
-//! first. A call to one of them is *reentrant*: it runs inside that actor's
-//! suspended turn (see `host::actors`) instead of queueing behind it.
+//! another actor, which may call a third, and so on. A [`Chain`] knows the
+//! actors of the chain that are suspended in a call (each call links one
+//! more onto its caller's chain, so extending it allocates once). A call to
+//! one of them is *reentrant*: it runs inside that actor's suspended turn
+//! (see `host::actors`) instead of queueing behind it.
 //!
 //! Any other call queues in the target's mailbox, so the caller waits for
 //! everything the target's current turn waits for. [`WaitGraph`] records
@@ -20,26 +21,45 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use microlith_core::ActorId;
 
-/// One call chain.
+/// One call chain, as one of its turns sees it. The default is chain 0
+/// with nobody waiting (turns outside any chain: views, migrations).
 #[derive(Debug, Default)]
 pub(crate) struct Chain {
     /// Identifies the chain (for reentry routing).
     pub id: u64,
-    /// Actors suspended in a call in this chain, outermost first.
-    pub waiting: Vec<ActorId>,
+    /// The innermost actor suspended in a call, and the chain as that
+    /// actor's turn saw it; `None` at the chain's start.
+    caller: Option<(ActorId, Arc<Chain>)>,
+    /// How many actors are suspended in a call.
+    depth: usize,
 }
 
 impl Chain {
+    /// A chain that starts with the turn `id` is for.
+    pub fn start(id: u64) -> Arc<Self> {
+        Arc::new(Self { id, caller: None, depth: 0 })
+    }
+
+    /// How many actors of the chain are suspended in a call.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
     /// Whether a call to `target` in this chain reenters a waiting actor.
     pub fn reenters(&self, target: &ActorId) -> bool {
-        self.waiting.contains(target)
+        let mut link = &self.caller;
+        while let Some((actor, outer)) = link {
+            if actor == target {
+                return true;
+            }
+            link = &outer.caller;
+        }
+        false
     }
 
     /// The chain as seen by the callee of `caller`.
-    pub fn extended(&self, caller: &ActorId) -> Arc<Self> {
-        let mut waiting = self.waiting.clone();
-        waiting.push(caller.clone());
-        Arc::new(Self { id: self.id, waiting })
+    pub fn extended(self: &Arc<Self>, caller: &ActorId) -> Arc<Self> {
+        Arc::new(Self { id: self.id, caller: Some((caller.clone(), self.clone())), depth: self.depth + 1 })
     }
 }
 

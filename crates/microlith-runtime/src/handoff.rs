@@ -111,7 +111,7 @@ pub(crate) fn start(rt: &Arc<Inner>, target: &ActorId, body: Body, origin: Origi
     if matches!(body, Body::Call { .. })
         && !reenters
         && rt.config.handoff
-        && rt.registry.current(&target.class).is_some()
+        && rt.registry.contains(&target.class)
         && let Some(lent) = rt.directory.lend(target, origin.chain.is_none())
     {
         let turn: Turn = match lent {

@@ -73,7 +73,7 @@ pub(crate) fn enqueue(
     body: Body,
     origin: Origin,
 ) -> Result<oneshot::Receiver<Gated>, CallError> {
-    if rt.registry.current(&actor.class).is_none() {
+    if !rt.registry.contains(&actor.class) {
         return Err(CallError::UnknownClass(actor.class.to_string()));
     }
     let (reply, rx) = oneshot::channel();
@@ -297,7 +297,7 @@ impl Runtime {
     /// latest view whose writes are durable, starting with a render of the
     /// current state. Watchers of the same viewer share one render.
     pub fn watch(&self, actor: &ActorId, viewer: Viewer) -> Result<ViewWatch, CallError> {
-        if self.inner.registry.current(&actor.class).is_none() {
+        if !self.inner.registry.contains(&actor.class) {
             return Err(CallError::UnknownClass(actor.class.to_string()));
         }
         let (watch, created) = self.inner.views.watch(actor, viewer.clone());
@@ -321,7 +321,7 @@ impl Runtime {
 
     /// Whether `class` is deployed.
     pub fn has_class(&self, class: &ClassName) -> bool {
-        self.inner.registry.current(class).is_some()
+        self.inner.registry.contains(class)
     }
 
     /// Keys of actors of `class` with stored state.

@@ -87,6 +87,17 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
+    /// Whether `class` is deployed.
+    pub fn contains(&self, class: &ClassName) -> bool {
+        self.classes.read().is_ok_and(|map| map.contains_key(class))
+    }
+
+    /// The registered name of the deployed class `name` (a shared string,
+    /// so a caller naming it allocates nothing), if deployed.
+    pub fn class_name(&self, name: &str) -> Option<ClassName> {
+        Some(self.classes.read().ok()?.get_key_value(name)?.0.clone())
+    }
+
     /// The stable version of `class` (what a new actor outside any canary runs).
     pub fn current(&self, class: &ClassName) -> Option<Arc<LoadedVersion>> {
         Some(self.classes.read().ok()?.get(class)?.stable.clone())

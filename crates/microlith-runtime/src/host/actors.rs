@@ -17,7 +17,7 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use microlith_core::ActorId;
+use microlith_core::{ActorId, ActorKey, ClassName, NameError};
 use microlith_wit::actors::Host;
 use microlith_wit::types::{ActorRef, CallError as WitCallError};
 use tokio::sync::mpsc;
@@ -59,12 +59,16 @@ async fn next_reentry(rx: &mut Option<mpsc::UnboundedReceiver<Envelope>>) -> Env
 }
 
 impl HostState {
-    fn target(&self, target: &ActorRef) -> Result<ActorId, WitCallError> {
-        let id = ActorId::parse(&target.class, &target.key).map_err(|e| WitCallError::Invalid(e.to_string()))?;
-        if self.rt.registry.current(&id.class).is_none() {
-            return Err(WitCallError::UnknownClass(id.class.to_string()));
-        }
-        Ok(id)
+    /// The actor `target` names, if its class is deployed. The class name
+    /// is the registry's own (shared, not copied).
+    fn target(&self, target: ActorRef) -> Result<ActorId, WitCallError> {
+        let invalid = |e: NameError| WitCallError::Invalid(e.to_string());
+        let Some(class) = self.rt.registry.class_name(&target.class) else {
+            let class = ClassName::new(target.class).map_err(invalid)?;
+            ActorKey::new(target.key).map_err(invalid)?;
+            return Err(WitCallError::UnknownClass(class.to_string()));
+        };
+        Ok(ActorId::new(class, ActorKey::new(target.key).map_err(invalid)?))
     }
 
     fn check_payload(&self, payload: &[u8]) -> Result<(), WitCallError> {
@@ -164,12 +168,12 @@ impl Host for HostState {
         timeout_ms: Option<u32>,
     ) -> wasmtime::Result<Result<Vec<u8>, WitCallError>> {
         self.turn.check_messaging("actors.call")?;
-        let target = match self.target(&target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
+        let target = match self.target(target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };
         let rt = self.rt.clone();
-        if self.turn.chain.waiting.len() >= rt.config.max_call_depth {
+        if self.turn.chain.depth() >= rt.config.max_call_depth {
             return Ok(Err(WitCallError::Invalid(format!(
                 "call chain deeper than {} actors",
                 rt.config.max_call_depth
@@ -220,7 +224,7 @@ impl Host for HostState {
         payload: Vec<u8>,
     ) -> wasmtime::Result<Result<(), WitCallError>> {
         self.turn.check_messaging("actors.send")?;
-        let target = match self.target(&target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
+        let target = match self.target(target).and_then(|t| self.check_payload(&payload).map(|()| t)) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };

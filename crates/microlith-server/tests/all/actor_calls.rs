@@ -60,6 +60,8 @@ async fn a_callees_error_rolls_back_only_the_callee_and_the_caller_decides() {
                 call("b", "no-such-method", json!(null)),
                 json!({"target": {"class": "nope", "key": "x"}, "method": "get"}),
                 json!({"target": {"class": "probe", "key": ""}, "method": "get"}),
+                json!({"target": {"class": "Not A Class", "key": "x"}, "method": "get"}),
+                json!({"target": {"class": "nope", "key": ""}, "method": "get"}),
             ]}),
         )
         .await;
@@ -68,6 +70,8 @@ async fn a_callees_error_rolls_back_only_the_callee_and_the_caller_decides() {
     assert_eq!(reply[2]["error"], "unknown-method", "{reply}");
     assert_eq!(reply[3]["error"], "unknown-class", "{reply}");
     assert_eq!(reply[4]["error"], "invalid", "{reply}");
+    assert_eq!(reply[5]["error"], "invalid", "{reply}");
+    assert_eq!(reply[6]["error"], "invalid", "a bad key is invalid whatever the class: {reply}");
     // The caller handled the errors and committed; the callee committed nothing.
     assert_eq!(s.ok("probe/a", "get", json!({"key": "k"})).await, json!({"value": "caller"}));
     assert_eq!(s.ok("probe/b", "get", json!({"key": "k"})).await, json!({"value": null}));
