@@ -20,6 +20,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use microlith_core::ActorId;
+use smallvec::SmallVec;
+
+/// The actors one actor waits for: one, unless it serves reentrant calls
+/// that call out too. Inline, so recording an edge allocates nothing.
+type Targets = SmallVec<[ActorId; 2]>;
 
 /// One call chain, as one of its turns sees it. The default is chain 0
 /// with nobody waiting (turns outside any chain: views, migrations).
@@ -67,7 +72,7 @@ impl Chain {
 #[derive(Default)]
 pub(crate) struct WaitGraph {
     // Short critical sections with no await: std Mutex.
-    edges: Mutex<HashMap<ActorId, Vec<ActorId>>>,
+    edges: Mutex<HashMap<ActorId, Targets>>,
 }
 
 /// Removes its edge from the graph when dropped.
@@ -109,7 +114,7 @@ impl WaitGraph {
 }
 
 /// A path of edges from `start` to `goal` (both included), if any.
-fn path_between(edges: &HashMap<ActorId, Vec<ActorId>>, start: &ActorId, goal: &ActorId) -> Option<Vec<ActorId>> {
+fn path_between(edges: &HashMap<ActorId, Targets>, start: &ActorId, goal: &ActorId) -> Option<Vec<ActorId>> {
     if start == goal {
         return Some(vec![start.clone()]);
     }
@@ -121,7 +126,7 @@ fn path_between(edges: &HashMap<ActorId, Vec<ActorId>>, start: &ActorId, goal: &
     // Depth-first, keeping the path on the stack.
     let mut stack: Vec<(&ActorId, usize)> = vec![(start, 0)];
     while let Some((node, next)) = stack.last_mut() {
-        let targets = edges.get(*node).map_or(&[][..], Vec::as_slice);
+        let targets = edges.get(*node).map_or(&[][..], Targets::as_slice);
         let Some(t) = targets.get(*next) else {
             stack.pop();
             continue;
