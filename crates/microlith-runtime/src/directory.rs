@@ -13,10 +13,11 @@
 //! An actor's turn may also run on the caller's task instead of its own (a
 //! *hand-off*, see `crate::handoff`): [`Directory::lend`] lends the caller
 //! the activation itself when no message waits in the mailbox — at once if
-//! no turn is running, else once the running turn (and the callers that
-//! already wait) are done: the caller then waits in the turn lock's queue
-//! (FIFO) instead of the mailbox, and runs its turn itself, which spares
-//! the two task wake-ups a queued call costs. The count of queued messages
+//! no turn is running, else (for a client's call, see `crate::handoff`)
+//! once the running turn and the callers that already wait are done: the
+//! caller then waits in the turn lock's queue (FIFO) instead of the
+//! mailbox, and runs its turn itself, which spares one of the two task
+//! wake-ups a queued call costs. The count of queued messages
 //! is kept beside the mailbox, under the same lock, and drops only once the
 //! activation holds the message's turn lock, so a lent turn can never
 //! overtake a message that was queued before it. The callers waiting for
