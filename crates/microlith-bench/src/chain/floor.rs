@@ -18,6 +18,102 @@
 //! (a turn waits on storage, on a busy callee and on epoch yields), but it
 //! measures what wasmtime's async calls themselves cost.
 
+/// Both floors' hosts: the same imports over two bindings of the WIT, one
+/// async (`$asyncness` is `async`) and one sync (empty). `$host` has a
+/// `mem` ([`Memory`]) and a `floor` (`Weak` of a floor whose `call`
+/// `$call` invokes); the bindings' interface modules are in scope.
+macro_rules! floor_host {
+    ($host:ty, $($asyncness:ident)?, call = |$floor:ident, $target:ident, $method:ident, $payload:ident| $call:expr) => {
+        impl state::Host for $host {
+            $($asyncness)? fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+                Ok(self.mem.state.get(&key).cloned())
+            }
+
+            fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
+                self.mem.state.insert(key, value);
+                Ok(Ok(()))
+            }
+
+            fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+                self.mem.state.remove(&key);
+                Ok(())
+            }
+
+            $($asyncness)? fn scan(
+                &mut self,
+                prefix: String,
+                start_after: Option<String>,
+                limit: u32,
+            ) -> wasmtime::Result<Vec<state::Entry>> {
+                let entries = self.mem.scan(&prefix, start_after.as_deref(), limit);
+                Ok(entries.map(|(key, value)| state::Entry { key, value }).collect())
+            }
+        }
+
+        impl context::Host for $host {
+            fn self_ref(&mut self) -> wasmtime::Result<ActorRef> {
+                Ok(self.mem.me.clone())
+            }
+
+            fn caller(&mut self) -> wasmtime::Result<Option<String>> {
+                Ok(None)
+            }
+
+            fn turn_time(&mut self) -> wasmtime::Result<u64> {
+                Ok(crate::chain::floor::now_ms())
+            }
+
+            fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {
+                Ok(None)
+            }
+        }
+
+        impl actors::Host for $host {
+            $($asyncness)? fn call(
+                &mut self,
+                $target: ActorRef,
+                $method: String,
+                $payload: Vec<u8>,
+                _timeout_ms: Option<u32>,
+            ) -> wasmtime::Result<Result<Vec<u8>, CallError>> {
+                let Some($floor) = self.floor.upgrade() else {
+                    return Ok(Err(CallError::Unavailable("the floor is gone".into())));
+                };
+                Ok($call)
+            }
+
+            $($asyncness)? fn send(
+                &mut self,
+                _target: ActorRef,
+                _method: String,
+                _payload: Vec<u8>,
+            ) -> wasmtime::Result<Result<(), CallError>> {
+                Ok(Err(CallError::Unavailable("the floor does not send".into())))
+            }
+        }
+
+        impl alarms::Host for $host {
+            $($asyncness)? fn set_alarm(&mut self, _name: String, _at_ms: u64) -> wasmtime::Result<Result<(), AlarmError>> {
+                Ok(Ok(()))
+            }
+
+            $($asyncness)? fn cancel_alarm(&mut self, _name: String) -> wasmtime::Result<()> {
+                Ok(())
+            }
+
+            $($asyncness)? fn get_alarm(&mut self, _name: String) -> wasmtime::Result<Option<u64>> {
+                Ok(None)
+            }
+        }
+
+        impl log::Host for $host {
+            fn write(&mut self, _level: log::Level, _message: String) -> wasmtime::Result<()> {
+                Ok(())
+            }
+        }
+    };
+}
+
 mod sync;
 
 pub use sync::SyncFloor;
@@ -183,94 +279,9 @@ impl Floor {
 
 impl types::Host for Host {}
 
-impl state::Host for Host {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        Ok(self.mem.state.get(&key).cloned())
-    }
-
-    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
-        self.mem.state.insert(key, value);
-        Ok(Ok(()))
-    }
-
-    fn delete(&mut self, key: String) -> wasmtime::Result<()> {
-        self.mem.state.remove(&key);
-        Ok(())
-    }
-
-    async fn scan(
-        &mut self,
-        prefix: String,
-        start_after: Option<String>,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<state::Entry>> {
-        Ok(self
-            .mem
-            .scan(&prefix, start_after.as_deref(), limit)
-            .map(|(key, value)| state::Entry { key, value })
-            .collect())
-    }
-}
-
-impl context::Host for Host {
-    fn self_ref(&mut self) -> wasmtime::Result<ActorRef> {
-        Ok(self.mem.me.clone())
-    }
-
-    fn caller(&mut self) -> wasmtime::Result<Option<String>> {
-        Ok(None)
-    }
-
-    fn turn_time(&mut self) -> wasmtime::Result<u64> {
-        Ok(now_ms())
-    }
-
-    fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {
-        Ok(None)
-    }
-}
-
-impl actors::Host for Host {
-    async fn call(
-        &mut self,
-        target: ActorRef,
-        method: String,
-        payload: Vec<u8>,
-        _timeout_ms: Option<u32>,
-    ) -> wasmtime::Result<Result<Vec<u8>, CallError>> {
-        let Some(floor) = self.floor.upgrade() else {
-            return Ok(Err(CallError::Unavailable("the floor is gone".into())));
-        };
-        // The call recurses into another store's `handle`: box it.
-        Ok(Box::pin(floor.call(&target.class, &target.key, &method, &payload)).await)
-    }
-
-    async fn send(
-        &mut self,
-        _target: ActorRef,
-        _method: String,
-        _payload: Vec<u8>,
-    ) -> wasmtime::Result<Result<(), CallError>> {
-        Ok(Err(CallError::Unavailable("the floor does not send".into())))
-    }
-}
-
-impl alarms::Host for Host {
-    async fn set_alarm(&mut self, _name: String, _at_ms: u64) -> wasmtime::Result<Result<(), AlarmError>> {
-        Ok(Ok(()))
-    }
-
-    async fn cancel_alarm(&mut self, _name: String) -> wasmtime::Result<()> {
-        Ok(())
-    }
-
-    async fn get_alarm(&mut self, _name: String) -> wasmtime::Result<Option<u64>> {
-        Ok(None)
-    }
-}
-
-impl log::Host for Host {
-    fn write(&mut self, _level: log::Level, _message: String) -> wasmtime::Result<()> {
-        Ok(())
-    }
-}
+// The call recurses into another store's `handle`: boxed.
+floor_host!(
+    Host,
+    async,
+    call = |floor, target, method, payload| Box::pin(floor.call(&target.class, &target.key, &method, &payload)).await
+);

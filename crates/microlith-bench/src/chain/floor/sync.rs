@@ -12,7 +12,7 @@ use microlith_wit::types::{ActorRef, AlarmError, CallError, StateError};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
-use super::{Memory, ShopData, Slots, call_result, now_ms};
+use super::{Memory, ShopData, Slots, call_result};
 
 #[allow(missing_docs)]
 mod bindings {
@@ -92,88 +92,4 @@ impl SyncFloor {
 
 impl microlith_wit::types::Host for SyncHost {}
 
-impl state::Host for SyncHost {
-    fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        Ok(self.mem.state.get(&key).cloned())
-    }
-
-    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), StateError>> {
-        self.mem.state.insert(key, value);
-        Ok(Ok(()))
-    }
-
-    fn delete(&mut self, key: String) -> wasmtime::Result<()> {
-        self.mem.state.remove(&key);
-        Ok(())
-    }
-
-    fn scan(&mut self, prefix: String, start_after: Option<String>, limit: u32) -> wasmtime::Result<Vec<state::Entry>> {
-        Ok(self
-            .mem
-            .scan(&prefix, start_after.as_deref(), limit)
-            .map(|(key, value)| state::Entry { key, value })
-            .collect())
-    }
-}
-
-impl context::Host for SyncHost {
-    fn self_ref(&mut self) -> wasmtime::Result<ActorRef> {
-        Ok(self.mem.me.clone())
-    }
-
-    fn caller(&mut self) -> wasmtime::Result<Option<String>> {
-        Ok(None)
-    }
-
-    fn turn_time(&mut self) -> wasmtime::Result<u64> {
-        Ok(now_ms())
-    }
-
-    fn caller_actor(&mut self) -> wasmtime::Result<Option<ActorRef>> {
-        Ok(None)
-    }
-}
-
-impl actors::Host for SyncHost {
-    fn call(
-        &mut self,
-        target: ActorRef,
-        method: String,
-        payload: Vec<u8>,
-        _timeout_ms: Option<u32>,
-    ) -> wasmtime::Result<Result<Vec<u8>, CallError>> {
-        let Some(floor) = self.floor.upgrade() else {
-            return Ok(Err(CallError::Unavailable("the floor is gone".into())));
-        };
-        Ok(floor.call(&target.class, &target.key, &method, &payload))
-    }
-
-    fn send(
-        &mut self,
-        _target: ActorRef,
-        _method: String,
-        _payload: Vec<u8>,
-    ) -> wasmtime::Result<Result<(), CallError>> {
-        Ok(Err(CallError::Unavailable("the floor does not send".into())))
-    }
-}
-
-impl alarms::Host for SyncHost {
-    fn set_alarm(&mut self, _name: String, _at_ms: u64) -> wasmtime::Result<Result<(), AlarmError>> {
-        Ok(Ok(()))
-    }
-
-    fn cancel_alarm(&mut self, _name: String) -> wasmtime::Result<()> {
-        Ok(())
-    }
-
-    fn get_alarm(&mut self, _name: String) -> wasmtime::Result<Option<u64>> {
-        Ok(None)
-    }
-}
-
-impl log::Host for SyncHost {
-    fn write(&mut self, _level: log::Level, _message: String) -> wasmtime::Result<()> {
-        Ok(())
-    }
-}
+floor_host!(SyncHost, , call = |floor, target, method, payload| floor.call(&target.class, &target.key, &method, &payload));
