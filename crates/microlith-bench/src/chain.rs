@@ -226,30 +226,18 @@ enum Variant {
 
 impl Variant {
     async fn checkout(&self, user: &str) -> anyhow::Result<Summary> {
-        match self {
+        let body = serde_json::to_vec(&User { user: user.to_string() })?;
+        let floor_failed = |e| anyhow::anyhow!("the floor's checkout-quote: {e:?}");
+        let reply = match self {
             Self::Microlith { rt, per_user } => {
                 let id = ActorId::parse("gateway", if *per_user { user } else { "main" })?;
-                let body = serde_json::to_vec(&User { user: user.to_string() })?;
-                let reply = rt.call(&id, "checkout-quote", body, None).await?;
-                Ok(serde_json::from_slice(&reply)?)
+                rt.call(&id, "checkout-quote", body, None).await?
             }
-            Self::Http { client, url } => services::checkout(client, url, user).await,
-            Self::Floor(floor) => {
-                let body = serde_json::to_vec(&User { user: user.to_string() })?;
-                let reply = floor
-                    .call("gateway", "main", "checkout-quote", &body)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("the floor's checkout-quote: {e:?}"))?;
-                Ok(serde_json::from_slice(&reply)?)
-            }
-            Self::SyncFloor(floor) => {
-                let body = serde_json::to_vec(&User { user: user.to_string() })?;
-                let reply = floor
-                    .call("gateway", "main", "checkout-quote", &body)
-                    .map_err(|e| anyhow::anyhow!("the sync floor's checkout-quote: {e:?}"))?;
-                Ok(serde_json::from_slice(&reply)?)
-            }
-        }
+            Self::Http { client, url } => return services::checkout(client, url, user).await,
+            Self::Floor(floor) => floor.call("gateway", "main", "checkout-quote", &body).await.map_err(floor_failed)?,
+            Self::SyncFloor(floor) => floor.call("gateway", "main", "checkout-quote", &body).map_err(floor_failed)?,
+        };
+        Ok(serde_json::from_slice(&reply)?)
     }
 }
 
@@ -441,6 +429,9 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = (cpu_now() - cpu0).as_secs_f64() / t0.elapsed().as_secs_f64();
 
+    // The sync floor's calls block their worker thread: a closed loop of
+    // many clients would measure nothing comparable.
+    let skips_load = |label: &str| label == "ws" && tasks > 1;
     let n = variants.len();
     let (mut seq, mut load) = (vec![Vec::new(); n], vec![Vec::new(); n]);
     for _ in 0..opts.runs.max(1) {
@@ -449,12 +440,9 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
             seq[i].push(sequential(v, &users, SEQUENTIAL).await?);
         }
         for (i, (label, _, v)) in variants.iter().enumerate() {
-            // The sync floor's calls block their worker thread: a closed
-            // loop of many clients would measure nothing comparable.
-            if *label == "ws" && tasks > 1 {
-                continue;
+            if !skips_load(label) {
+                load[i].push(loaded(v, &users, tasks, dur).await?);
             }
-            load[i].push(loaded(v, &users, tasks, dur).await?);
         }
     }
     let seq: Vec<Phase> = seq.iter().map(|r| Phase::median(r)).collect();
@@ -482,7 +470,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
     }
     println!("  concurrency {tasks}: closed loop for {} s, median of {} run(s)", opts.seconds, opts.runs.max(1));
     for ((label, name, _), p) in variants.iter().zip(&load) {
-        if *label == "ws" && tasks > 1 {
+        if skips_load(label) {
             println!("  {name:<34} (not run: its blocking calls would hold the worker threads)");
         } else {
             row(name, p);
@@ -506,7 +494,7 @@ async fn chain(opts: &Opts) -> anyhow::Result<()> {
         for (label, what) in floors {
             if let Some(w) = at(label) {
                 ratio_line(&format!("sequential, {what}"), &seq[w], &seq[b]);
-                if label != "ws" || tasks == 1 {
+                if !skips_load(label) {
                     ratio_line(&format!("closed loop, {tasks} client(s), {what}"), &load[w], &load[b]);
                 }
             }
