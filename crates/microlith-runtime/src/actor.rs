@@ -120,6 +120,13 @@ pub(crate) struct Gated {
     pub gate: Gate,
 }
 
+impl Gated {
+    /// A failure that depends on no commit.
+    pub fn failed(e: CallError) -> Self {
+        Self { result: Err(e), gate: Gate::default() }
+    }
+}
+
 /// The trap a turn gets when it runs out of time.
 #[derive(Debug, thiserror::Error)]
 #[error("turn deadline of {0} ms exceeded")]
@@ -276,7 +283,7 @@ impl Drop for EndGuard {
 pub(crate) async fn run_claimed(mut claim: Claim, body: Body, origin: Origin) -> Gated {
     let shared = claim.shared.clone();
     let Some(act) = claim.activation.as_mut() else {
-        return Gated { result: Err(CallError::Internal("the activation ended".into())), gate: Gate::default() };
+        return Gated::failed(CallError::Internal("the activation ended".into()));
     };
     shared.handoffs.fetch_add(1, Ordering::AcqRel);
     act.rt.stats.handoffs.fetch_add(1, Ordering::Relaxed);

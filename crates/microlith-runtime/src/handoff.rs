@@ -59,10 +59,7 @@ impl Future for Handoff {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Gated> {
         let Some(turn) = self.turn.as_mut() else {
-            return Poll::Ready(Gated {
-                result: Err(CallError::Internal("a hand-off was polled after it finished".into())),
-                gate: Default::default(),
-            });
+            return Poll::Ready(Gated::failed(CallError::Internal("a hand-off was polled after it finished".into())));
         };
         let gated = std::task::ready!(turn.as_mut().poll(cx));
         self.turn = None;
@@ -126,18 +123,17 @@ pub(crate) fn start(rt: &Arc<Inner>, target: &ActorId, body: Body, origin: Origi
 /// Waits for the turn lock, then runs the turn as a claim; queues the
 /// message instead if the activation ended meanwhile.
 async fn run_after(rt: Arc<Inner>, waiting: Waiting, target: ActorId, body: Body, origin: Origin) -> Gated {
+    let activation = waiting.shared.slot.clone().lock_owned().await;
     let shared = waiting.shared.clone();
-    let activation = shared.slot.clone().lock_owned().await;
     drop(waiting);
     if activation.is_some() {
         return actor::run_claimed(Claim { activation, shared }, body, origin).await;
     }
     drop(activation);
     match crate::enqueue(&rt, &target, body, origin) {
-        Ok(rx) => rx.await.unwrap_or_else(|_| Gated {
-            result: Err(CallError::Internal("the actor dropped the call unanswered".into())),
-            gate: Default::default(),
-        }),
-        Err(e) => Gated { result: Err(e), gate: Default::default() },
+        Ok(rx) => rx
+            .await
+            .unwrap_or_else(|_| Gated::failed(CallError::Internal("the actor dropped the call unanswered".into()))),
+        Err(e) => Gated::failed(e),
     }
 }

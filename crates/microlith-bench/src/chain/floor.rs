@@ -194,6 +194,21 @@ impl<S: Default> Slots<S> {
     }
 }
 
+/// Compiles `components` (class, bytes) for `linker`; `pre` wraps each
+/// instance-pre in its bindings.
+fn compile<T, P>(
+    linker: &Linker<T>,
+    components: &[(&str, Vec<u8>)],
+    pre: impl Fn(wasmtime::component::InstancePre<T>) -> wasmtime::Result<P>,
+) -> anyhow::Result<HashMap<String, P>> {
+    let mut classes = HashMap::new();
+    for (class, wasm) in components {
+        let component = Component::new(linker.engine(), wasm)?;
+        classes.insert(class.to_string(), pre(linker.instantiate_pre(&component)?)?);
+    }
+    Ok(classes)
+}
+
 /// A `handle` result as a caller sees it.
 fn call_result(outcome: wasmtime::Result<Result<Vec<u8>, HandleError>>) -> Result<Vec<u8>, CallError> {
     match outcome {
@@ -236,11 +251,7 @@ impl Floor {
         let (engine, _) = microlith_runtime::build_engine(config)?;
         let mut linker = Linker::<Host>::new(&engine);
         microlith_wit::Actor::add_to_linker::<Host, HasSelf<Host>>(&mut linker, |h| h)?;
-        let mut classes = HashMap::new();
-        for (class, wasm) in components {
-            let component = Component::new(&engine, wasm)?;
-            classes.insert(class.to_string(), ActorPre::new(linker.instantiate_pre(&component)?)?);
-        }
+        let classes = compile(&linker, components, ActorPre::new)?;
         Ok(Arc::new_cyclic(|me| Self { engine, classes, actors: Slots::new(), me: me.clone() }))
     }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use microlith_wit::types::{ActorRef, AlarmError, CallError, StateError};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 use super::{Memory, ShopData, Slots, call_result};
@@ -52,11 +52,7 @@ impl SyncFloor {
         let (engine, _) = microlith_runtime::build_engine(config)?;
         let mut linker = Linker::<SyncHost>::new(&engine);
         bindings::Actor::add_to_linker::<SyncHost, HasSelf<SyncHost>>(&mut linker, |h| h)?;
-        let mut classes = HashMap::new();
-        for (class, wasm) in components {
-            let component = Component::new(&engine, wasm)?;
-            classes.insert(class.to_string(), bindings::ActorPre::new(linker.instantiate_pre(&component)?)?);
-        }
+        let classes = super::compile(&linker, components, bindings::ActorPre::new)?;
         Ok(Arc::new_cyclic(|me| Self { engine, classes, actors: Slots::new(), me: me.clone() }))
     }
 
